@@ -1,0 +1,163 @@
+import express, { type Request, type Response, type NextFunction } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
+import type { Config } from './config/config.js';
+import type { Logger } from './log.js';
+import type { Mongo } from './db/mongo.js';
+import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
+import { logNotifier, type Notifier } from './notifier/notifier.js';
+import { createApi, type PipelineArgs } from './http/api.js';
+import { allHandlers } from './http/handlers/index.js';
+import { send, sendError } from './http/respond.js';
+import { toErrorResponse } from './http/errors.js';
+import { advertisedMinors, versionsDocument, type VersionFeatures } from './http/versions.js';
+import { DomainError } from './domain/errors.js';
+import { loadOpenApiDocument } from './openapi.js';
+import type { Result } from './http/types.js';
+
+/** Everything handlers may use. Built once in `createApp` (the composition root). */
+export interface Services {
+  config: Config;
+  log: Logger;
+  mongo: Mongo;
+  db: Db;
+  notifier: Notifier;
+  authenticator: Authenticator;
+  features: () => VersionFeatures;
+  readiness: () => Promise<Record<string, string>>;
+}
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  mongo: Mongo;
+}
+
+export interface App {
+  app: express.Express;
+  services: Services;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID_MAX = 64;
+
+function requestIdFor(req: Request): string {
+  const given = req.headers['x-openstack-request-id'];
+  if (typeof given === 'string' && given.trim()) {
+    const id = given.trim();
+    if (id.length > REQUEST_ID_MAX) throw new DomainError('HeaderTooLarge', `The X-Openstack-Request-ID header is longer than ${REQUEST_ID_MAX} characters.`);
+    if (!/^[\x21-\x7e]+$/.test(id)) throw new DomainError('Invalid', 'The X-Openstack-Request-ID header has characters that are not allowed.');
+    return id.startsWith('req-') ? id : `req-${id}`;
+  }
+  return `req-${randomUUID()}`;
+}
+
+function hasBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const len = req.headers['content-length'];
+  return len !== undefined && len !== '0';
+}
+
+function isOctetStream(req: Request): boolean {
+  return (req.headers['content-type'] ?? '').toLowerCase().split(';')[0].trim() === 'application/octet-stream';
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { config, log, mongo } = deps;
+  const authenticator = await createAuthenticator(config);
+  const features = (): VersionFeatures => ({ multiStore: false, cache: false });
+  const services: Services = {
+    config,
+    log,
+    mongo,
+    db: mongo.db,
+    notifier: logNotifier(log),
+    authenticator,
+    features,
+    readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
+  };
+
+  const api = await createApi({
+    document: loadOpenApiDocument(),
+    handlers: allHandlers(services),
+    authenticator,
+    validateResponses: config.NODE_ENV !== 'production',
+    baseUrl: (req) => config.PUBLIC_ENDPOINT ?? `${req.protocol}://${req.headers.host ?? `${config.HOST}:${config.PORT}`}`,
+    log,
+  });
+  api.register('preOperationHandler', (c: { operation: { requestBody?: unknown } }, args: PipelineArgs) => {
+    if (!c.operation.requestBody && hasBody(args.req)) {
+      throw new DomainError('Invalid', 'A body is not expected with this request.');
+    }
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.set('etag', false);
+
+  // Request id and one log line per request.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    let requestId: string;
+    try {
+      requestId = requestIdFor(req);
+    } catch (e) {
+      requestId = `req-${randomUUID()}`;
+      res.setHeader('x-openstack-request-id', requestId);
+      return sendError(res, toErrorResponse(e, requestId, log));
+    }
+    res.locals.requestId = requestId;
+    res.setHeader('x-openstack-request-id', requestId);
+    res.on('close', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      log.info(
+        { request_id: requestId, method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) },
+        'request',
+      );
+    });
+    next();
+  });
+
+  // Version negotiation: /v2.N/... is /v2/...; any other first segment gets the versions document (300).
+  const minors = new Set(advertisedMinors(features()).map((m) => `v2.${m}`));
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const seg = req.path.split('/')[1] ?? '';
+    if (seg === 'v2' || seg === '' || seg === 'healthz' || seg === 'readyz' || seg === 'versions') return next();
+    if (minors.has(seg)) {
+      req.url = '/v2' + req.url.slice(1 + seg.length);
+      return next();
+    }
+    const base = config.PUBLIC_ENDPOINT ?? `${req.protocol}://${req.headers.host}`;
+    send(res, { status: 300, body: versionsDocument(base, features()) });
+  });
+
+  // JSON bodies (whatever the declared type, as upstream); image data stays an unread stream.
+  app.use(express.json({ type: (req) => !isOctetStream(req as Request) && hasBody(req as Request), limit: config.MAX_JSON_BODY, strict: true }));
+
+  app.use(async (req: Request, res: Response) => {
+    const requestId = res.locals.requestId as string;
+    try {
+      const result = (await api.handleRequest(
+        { method: req.method, path: req.path, query: req.query as Record<string, string | string[]>, headers: req.headers as Record<string, string | string[]>, body: hasBody(req) && !isOctetStream(req) ? req.body : undefined },
+        { req, requestId } satisfies PipelineArgs,
+      )) as Result;
+      send(res, result);
+    } catch (e) {
+      sendError(res, toErrorResponse(e, requestId, log));
+    }
+  });
+
+  // Errors raised by the body parser (malformed JSON, too large).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    sendError(res, toErrorResponse(err, (res.locals.requestId as string) ?? `req-${randomUUID()}`, log));
+  });
+
+  return {
+    app,
+    services,
+    async close() {
+      authenticator.close?.();
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * Every setting of the service, declared once. Values come from the environment, or from
+ * the optional CONFIG_FILE (YAML or JSON, keys are the same names); the environment wins.
+ * `loadConfig` validates everything and throws a ConfigError naming the first bad setting.
+ * The README's configuration table lists every entry here (a test checks it).
+ */
+type Kind = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'url';
+
+interface Setting<T> {
+  kind: Kind;
+  default: T;
+  description: string;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+const s = <T>(kind: Kind, def: T, description: string, extra: Partial<Setting<T>> = {}): Setting<T> => ({
+  kind,
+  default: def,
+  description,
+  ...extra,
+});
+
+export const SETTINGS = {
+  HOST: s('string', '127.0.0.1', 'Address to listen on.'),
+  PORT: s('int', 9292, 'TCP port to listen on (0 = any free port).', { min: 0, max: 65535 }),
+  PUBLIC_ENDPOINT: s<string | null>('url', null, 'Public base URL used in the versions document and Location headers (default: from the request).'),
+  MONGODB_URI: s<string | null>('string', null, 'MongoDB connection string. Unset: an embedded, ephemeral in-memory server is started.'),
+  MONGODB_DB: s('string', 'glance', 'Database name.'),
+  LOG_LEVEL: s('enum', 'info', 'Log level.', { values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+  CONFIG_FILE: s<string | null>('string', null, 'Optional YAML/JSON file with any of these settings (environment wins).'),
+  NODE_ENV: s('enum', 'production', 'Set to "development" or "test" to validate every response against the OpenAPI document.', {
+    values: ['production', 'development', 'test'],
+  }),
+  MAX_JSON_BODY: s('int', 1048576, 'Largest accepted JSON request body, in bytes (413 beyond).', { min: 1024 }),
+  SHUTDOWN_TIMEOUT: s('int', 10000, 'Milliseconds to wait for in-flight requests on SIGTERM before closing.', { min: 0 }),
+  LIMIT_PARAM_DEFAULT: s('int', 25, 'Default page size of collection lists.', { min: 1 }),
+  API_LIMIT_MAX: s('int', 1000, 'Largest page size of collection lists (larger limits are capped).', { min: 1 }),
+  IMPORT_METHODS: s('list', ['glance-direct', 'web-download', 'copy-image'], 'Enabled interoperable import methods.', {
+    values: ['glance-direct', 'web-download', 'copy-image', 'glance-download'],
+  }),
+  DATA_DIR: s('string', './data', 'Directory for local state: the generated development signing key, the default file store.'),
+  AUTH_MODE: s('enum', 'jwt', 'How callers are identified: jwt, keystone or trusted-proxy.', { values: ['jwt', 'keystone', 'trusted-proxy'] }),
+  JWT_PUBLIC_KEY_FILE: s<string | null>('string', null, 'PEM (SPKI) public key or JWK/JWKS file that signs accepted JWTs. With neither this nor JWT_JWKS_URL, a key pair is generated under DATA_DIR (development).'),
+  JWT_JWKS_URL: s<string | null>('url', null, 'JWKS endpoint with the keys that sign accepted JWTs.'),
+  JWT_ISSUER: s('string', 'glance-ts-dev', 'Required `iss` claim of accepted JWTs.'),
+  JWT_AUDIENCE: s('string', 'image', 'Required `aud` claim of accepted JWTs.'),
+  JWT_ALGORITHMS: s('list', ['RS256', 'ES256', 'EdDSA', 'PS256'], 'Accepted JWT signature algorithms (asymmetric only).', {
+    values: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+  }),
+  JWT_PROJECT_CLAIM: s('string', 'project_id', 'JWT claim holding the project id.'),
+  JWT_ROLES_CLAIM: s('string', 'roles', 'JWT claim holding the role names (array or comma-separated string).'),
+  JWT_USER_CLAIM: s('string', 'sub', 'JWT claim holding the user id.'),
+} satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Config = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
+
+export class ConfigError extends Error {}
+
+function coerce(name: string, def: Setting<unknown>, raw: unknown): unknown {
+  const bad = (why: string) => new ConfigError(`Invalid configuration: ${name} ${why} (got ${JSON.stringify(raw)})`);
+  if (raw === null || raw === undefined || raw === '') return def.default;
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  switch (def.kind) {
+    case 'string':
+      if (typeof text !== 'string') throw bad('must be a string');
+      return text;
+    case 'url': {
+      if (typeof text !== 'string') throw bad('must be a URL');
+      try {
+        const u = new URL(text);
+        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+      } catch {
+        throw bad('must be an http(s) URL');
+      }
+      return text.replace(/\/+$/, '');
+    }
+    case 'int': {
+      const n = typeof text === 'number' ? text : /^-?\d+$/.test(String(text)) ? Number(text) : NaN;
+      if (!Number.isSafeInteger(n)) throw bad('must be an integer');
+      if (def.min !== undefined && n < def.min) throw bad(`must be at least ${def.min}`);
+      if (def.max !== undefined && n > def.max) throw bad(`must be at most ${def.max}`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof text === 'boolean') return text;
+      const v = String(text).toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+      if (['0', 'false', 'no', 'off'].includes(v)) return false;
+      throw bad('must be true or false');
+    }
+    case 'enum': {
+      const v = String(text);
+      if (!def.values!.includes(v)) throw bad(`must be one of ${def.values!.join(', ')}`);
+      return v;
+    }
+    case 'list': {
+      const items = Array.isArray(text) ? text.map(String) : String(text).split(',');
+      const list = items.map((x) => x.trim()).filter(Boolean);
+      if (def.values) for (const v of list) if (!def.values.includes(v)) throw bad(`items must be among ${def.values.join(', ')}`);
+      return list;
+    }
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  let file: Record<string, unknown> = {};
+  const path = env.CONFIG_FILE;
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`Invalid configuration: CONFIG_FILE cannot be read (${(e as Error).message})`);
+    }
+    try {
+      file = (parseYaml(text) ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError(`Invalid configuration: CONFIG_FILE is not valid YAML/JSON (${(e as Error).message.split('\n')[0]})`);
+    }
+    if (typeof file !== 'object' || Array.isArray(file)) throw new ConfigError('Invalid configuration: CONFIG_FILE must hold a mapping of setting names to values');
+    for (const key of Object.keys(file)) {
+      if (!(key in SETTINGS)) throw new ConfigError(`Invalid configuration: CONFIG_FILE names an unknown setting ${key}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, def] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const raw = env[name] !== undefined ? env[name] : file[name];
+    out[name] = coerce(name, def, raw);
+  }
+  return out as Config;
+}

@@ -1,0 +1,20 @@
+import type { Services } from '../../app.js';
+import type { Handler, OperationId } from '../types.js';
+import { systemHandlers } from './system.js';
+import { discoveryHandlers } from './discovery.js';
+
+/** Every operation handler, keyed by operationId. One module per tag. */
+export function allHandlers(s: Services): Partial<Record<OperationId, Handler<never>>> {
+  const groups: Record<string, Handler<never>>[] = [
+    systemHandlers({ features: s.features, readiness: s.readiness }) as never,
+    discoveryHandlers(s) as never,
+  ];
+  const all: Record<string, Handler<never>> = {};
+  for (const g of groups) {
+    for (const [id, h] of Object.entries(g)) {
+      if (id in all) throw new Error(`two handlers for operation ${id}`);
+      all[id] = h;
+    }
+  }
+  return all;
+}

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig, type Config } from './config/config.js';
+import { createLogger } from './log.js';
+import { connectMongo, type Mongo } from './db/mongo.js';
+import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded.js';
+import { createApp, type App } from './app.js';
+
+/** Entry point: configuration → MongoDB → application → listen; clean shutdown on every exit path. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  let embedded: EmbeddedMongo | undefined;
+  let mongo: Mongo | undefined;
+  let app: App | undefined;
+  let server: Server | undefined;
+  let stopping = false;
+
+  const stop = async (code: number, reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      log.error('shutdown timed out');
+      server?.closeAllConnections();
+    }, config.SHUTDOWN_TIMEOUT);
+    hardStop.unref();
+    if (server) {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+    }
+    clearTimeout(hardStop);
+    await app?.close().catch(() => undefined);
+    await mongo?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    log.info('stopped');
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
+  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    void stop(1, 'uncaught exception');
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    void stop(1, 'unhandled rejection');
+  });
+
+  try {
+    let uri = config.MONGODB_URI;
+    if (!uri) {
+      embedded = await startEmbeddedMongo({ database: config.MONGODB_DB });
+      uri = embedded.uri;
+      log.warn(
+        { uri },
+        '*** MONGODB_URI is not set: using an embedded IN-MEMORY store. Every image record and metadata definition is LOST when the service stops. Set MONGODB_URI to a MongoDB replica set for real use. ***',
+      );
+    }
+    mongo = await connectMongo(uri, config.MONGODB_DB, log);
+    app = await createApp({ config, log, mongo });
+    server = createServer(app.app);
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 0; // image uploads can take long; stalled clients are bounded by socket timeouts
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.PORT, config.HOST, () => resolve());
+    });
+    const { address, port } = server.address() as AddressInfo;
+    log.info({ address, port, auth_mode: config.AUTH_MODE }, `listening on http://${address}:${port}`);
+    for (const line of app.services.authenticator.startHints()) log.info(line.replace('HOST:PORT', `${address}:${port}`));
+  } catch (e) {
+    log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
+    await stop(1, 'start-up failed');
+  }
+}
+
+void main();
