@@ -1,0 +1,271 @@
+/**
+ * Compiles metadef namespace definitions into property checkers, once per namespace version.
+ *
+ * A namespace is compiled as a whole: one ajv instance per namespace version (so dropping an
+ * old version frees its code), one validator per property (namespace properties and the
+ * properties of its objects). `pattern`s run on RE2 (re2js, linear time): a hostile pattern
+ * cannot hang the service, and a pattern RE2 cannot run (look-around, back-references) is
+ * reported as a warning on the property instead of being checked.
+ *
+ * Consumer keys are `prefix + name` for each resource-type association (glance-v2-api.md §6);
+ * `keyIndex` builds that map for one resource type and properties_target.
+ */
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { RE2JS } from 're2js';
+import { coerceScalar, expectedForm, splitList, splitOperators } from './coerce.js';
+import type { NamespaceDef, PropertyDef } from './definitions.js';
+
+/** RE2 as ajv's regular-expression engine: linear-time matching, no catastrophic backtracking. */
+const re2Engine = Object.assign(
+  (pattern: string) => {
+    const re = RE2JS.compile(pattern);
+    return { test: (s: string) => re.test(s), toString: () => `re2:${pattern}` };
+  },
+  { code: 're2js' },
+);
+
+/** Why `pattern` cannot be used (not valid RE2 syntax, or too long), or null when it is fine. */
+export function patternProblem(pattern: string): string | null {
+  if (pattern.length > 1000) return 'the pattern is longer than 1000 characters';
+  try {
+    RE2JS.compile(pattern);
+    return null;
+  } catch (e) {
+    return `the pattern is not supported by the linear-time regular-expression engine (${(e as Error).message})`;
+  }
+}
+
+export interface CompiledProperty {
+  namespace: string;
+  /** The object that defines it, for object properties. */
+  object?: string;
+  /** Unprefixed name, as stored in the namespace. */
+  name: string;
+  def: PropertyDef;
+  /** Set when part of the definition cannot be checked (bad pattern, schema ajv refuses). */
+  warning?: string;
+  /** The problem with `raw` (a sentence fragment), or null when it satisfies the definition. */
+  check(raw: unknown): string | null;
+}
+
+export interface CompiledNamespace {
+  name: string;
+  /** Content hash of the definition: the cache key of this compilation. */
+  version: string;
+  def: NamespaceDef;
+  properties: CompiledProperty[];
+}
+
+const SCALAR_KEYWORDS = ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern'] as const;
+const TYPES = new Set(['string', 'integer', 'number', 'boolean', 'array', 'object']);
+
+function scalarSchema(def: { type?: string | null } & Partial<Record<(typeof SCALAR_KEYWORDS)[number], unknown>>): Record<string, unknown> {
+  const schema: Record<string, unknown> = {};
+  if (def.type && TYPES.has(def.type) && def.type !== 'array') schema.type = def.type;
+  for (const k of SCALAR_KEYWORDS) if (def[k] !== undefined && def[k] !== null) schema[k] = def[k];
+  return schema;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+function describeError(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'enum':
+      return `is not one of the allowed values (${(p.allowedValues as unknown[]).map((x) => (typeof x === 'string' ? x : show(x))).join(', ')})`;
+    case 'type':
+      return `is not ${expectedForm(String(p.type))}, the type`;
+    case 'minimum':
+      return `is less than the minimum ${p.limit}`;
+    case 'maximum':
+      return `is greater than the maximum ${p.limit}`;
+    case 'minLength':
+      return `is shorter than the minimum length ${p.limit}`;
+    case 'maxLength':
+      return `is longer than the maximum length ${p.limit}`;
+    case 'pattern':
+      return `does not match the pattern ${p.pattern}`;
+    case 'minItems':
+      return `has fewer items than the minimum ${p.limit}`;
+    case 'maxItems':
+      return `has more items than the maximum ${p.limit}`;
+    case 'uniqueItems':
+      return 'has duplicate items, which are not allowed';
+    default:
+      return `violates "${e.keyword}"`;
+  }
+}
+
+function failure(fn: ValidateFunction, shown: unknown): string {
+  const e = fn.errors?.[0];
+  if (!e) return `${show(shown)} is not valid`;
+  // An array item error names the item, not the whole list.
+  const data = e.instancePath && e.instancePath !== '' ? e.data : shown;
+  return `${show(data)} ${describeError(e)}`;
+}
+
+function compileProperty(ajv: Ajv, namespace: string, name: string, def: PropertyDef, object?: string): CompiledProperty {
+  const warnings: string[] = [];
+  const type = def.type && TYPES.has(def.type) ? def.type : null;
+  const operators = new Set((def.operators ?? []).filter((o) => typeof o === 'string'));
+
+  const compile = (schema: Record<string, unknown>): ValidateFunction | null => {
+    if (typeof schema.pattern === 'string') {
+      const why = patternProblem(schema.pattern);
+      if (why) {
+        warnings.push(`${why}; the pattern is not checked`);
+        delete schema.pattern;
+      }
+    }
+    try {
+      return ajv.compile(schema);
+    } catch (e) {
+      warnings.push(`the definition cannot be compiled (${(e as Error).message}); it is not checked`);
+      return null;
+    }
+  };
+
+  let check: (raw: unknown) => string | null;
+  if (type === 'array') {
+    const itemType = def.items?.type ?? null;
+    const itemSchema = scalarSchema({ type: itemType, enum: def.items?.enum ?? undefined });
+    const arraySchema: Record<string, unknown> = { type: 'array', items: itemSchema };
+    for (const k of ['minItems', 'maxItems', 'uniqueItems'] as const) if (def[k] !== undefined && def[k] !== null) arraySchema[k] = def[k];
+    const item = compile({ ...itemSchema });
+    const list = compile(arraySchema);
+    const coerceItem = (raw: unknown, shown: unknown): { v: unknown } | string => {
+      const v = itemType ? coerceScalar(raw, itemType) : raw;
+      return v === undefined ? `${show(shown)} is not ${expectedForm(itemType!)}, the item type` : { v };
+    };
+    check = (raw) => {
+      let items: unknown[];
+      if (typeof raw === 'string') {
+        const split = splitOperators(raw);
+        if (split.operator) {
+          if (!operators.has(split.operator)) return operatorProblem(raw, split.operator, operators);
+          if (split.operator !== '<all-in>') {
+            // <or>/<in>: each operand is one acceptable item.
+            for (const operand of split.operands) {
+              const c = coerceItem(operand, operand);
+              if (typeof c === 'string') return c;
+              if (item && !item(c.v)) return failure(item, operand);
+            }
+            return null;
+          }
+          items = split.operands;
+        } else {
+          items = splitList(raw);
+        }
+      } else if (Array.isArray(raw)) {
+        items = raw;
+      } else {
+        items = [raw];
+      }
+      const typed: unknown[] = [];
+      for (const it of items) {
+        const c = coerceItem(it, it);
+        if (typeof c === 'string') return c;
+        typed.push(c.v);
+      }
+      if (list && !list(typed)) return failure(list, typeof raw === 'string' ? raw : typed);
+      return null;
+    };
+  } else {
+    const fn = compile(scalarSchema({ ...def, type }));
+    const one = (operand: unknown): string | null => {
+      const v = type ? coerceScalar(operand, type) : operand;
+      if (v === undefined) return `${show(operand)} is not ${expectedForm(type!)}, the type`;
+      if (fn && !fn(v)) return failure(fn, operand);
+      return null;
+    };
+    check = (raw) => {
+      if (Array.isArray(raw)) return `${show(raw)} is a list but the type is ${type ?? 'not a list'}; a list is not expected`;
+      if (typeof raw === 'string' && operators.size) {
+        const split = splitOperators(raw);
+        if (split.operator) {
+          if (!operators.has(split.operator)) return operatorProblem(raw, split.operator, operators);
+          for (const operand of split.operands) {
+            const p = one(operand);
+            if (p) return p;
+          }
+          return null;
+        }
+      }
+      return one(raw);
+    };
+  }
+  return { namespace, object, name, def, check, ...(warnings.length ? { warning: warnings.join('; ') } : {}) };
+}
+
+function operatorProblem(raw: string, op: string, allowed: Set<string>): string {
+  const list = allowed.size ? [...allowed].join(', ') : 'none';
+  return `${show(raw)} uses the operator ${op}, which is not among the allowed operators (${list})`;
+}
+
+/** A stable content hash of a definition (key order does not matter). */
+export function definitionVersion(def: NamespaceDef): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  const relevant = { namespace: def.namespace, a: def.resource_type_associations ?? [], p: def.properties ?? {}, o: def.objects ?? [] };
+  return createHash('sha1').update(JSON.stringify(canon(relevant))).digest('hex');
+}
+
+export function compileNamespace(def: NamespaceDef, version = definitionVersion(def)): CompiledNamespace {
+  const ajv = new Ajv({ strict: false, allErrors: false, verbose: true, validateSchema: false, code: { regExp: re2Engine } });
+  const properties: CompiledProperty[] = [];
+  for (const [name, p] of Object.entries(def.properties ?? {})) properties.push(compileProperty(ajv, def.namespace, name, p ?? {}));
+  for (const obj of def.objects ?? []) {
+    for (const [name, p] of Object.entries(obj.properties ?? {})) properties.push(compileProperty(ajv, def.namespace, name, p ?? {}, obj.name));
+  }
+  return { name: def.namespace, version, def, properties };
+}
+
+/** Compiled namespaces by content version; `retain` drops versions no longer in use. */
+export class CompileCache {
+  private readonly byVersion = new Map<string, CompiledNamespace>();
+  compiles = 0;
+
+  get(def: NamespaceDef): CompiledNamespace {
+    const version = definitionVersion(def);
+    let c = this.byVersion.get(version);
+    if (!c) {
+      c = compileNamespace(def, version);
+      this.compiles++;
+      this.byVersion.set(version, c);
+    }
+    return c;
+  }
+
+  retain(versions: Set<string>): void {
+    for (const v of this.byVersion.keys()) if (!versions.has(v)) this.byVersion.delete(v);
+  }
+}
+
+/** Consumer key → every compiled definition that applies to it. */
+export type KeyIndex = Map<string, CompiledProperty[]>;
+
+/**
+ * The consumer keys of `namespaces` for `resourceType`: each association with that name and the
+ * same properties_target (absent on both sides counts as equal) contributes `prefix + name`.
+ */
+export function keyIndex(namespaces: Iterable<CompiledNamespace>, resourceType: string, target: string | null = null): KeyIndex {
+  const index: KeyIndex = new Map();
+  for (const ns of namespaces) {
+    for (const a of ns.def.resource_type_associations ?? []) {
+      if (a.name !== resourceType || (a.properties_target ?? null) !== (target ?? null)) continue;
+      const prefix = a.prefix ?? '';
+      for (const p of ns.properties) {
+        const key = prefix + p.name;
+        const list = index.get(key);
+        if (list) {
+          if (!list.includes(p)) list.push(p);
+        } else index.set(key, [p]);
+      }
+    }
+  }
+  return index;
+}
