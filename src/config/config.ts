@@ -55,6 +55,20 @@ export const SETTINGS = {
   JWT_PROJECT_CLAIM: s('string', 'project_id', 'JWT claim holding the project id.'),
   JWT_ROLES_CLAIM: s('string', 'roles', 'JWT claim holding the role names (array or comma-separated string).'),
   JWT_USER_CLAIM: s('string', 'sub', 'JWT claim holding the user id.'),
+  ENABLED_BACKENDS: s('list', [] as string[], 'Image stores as comma-separated `id:type` (types: file, gridfs, http), e.g. `fast:file,db:gridfs,web:http`. Unset: one file store `file` and no multi-store API.'),
+  DEFAULT_BACKEND: s<string | null>('string', null, 'Store id that receives uploads without a store header (default: the first writable one of ENABLED_BACKENDS).'),
+  STORE_OPTIONS: s<string | null>('string', null, 'Per-store options as JSON: `{"<id>": {"data_dir": "...", "description": "...", "weight": 0, "bucket": "...", "chunk_size": 261120}}` (file stores default to DATA_DIR/stores/<id>, GridFS buckets to store_<id>).'),
+  STAGING_DIR: s<string | null>('string', null, 'Directory of the import staging area (default: DATA_DIR/staging).'),
+  HASHING_ALGORITHM: s('enum', 'sha512', 'Algorithm of os_hash_value.', { values: ['sha512', 'sha384', 'sha256', 'sha1', 'md5'] }),
+  MAX_IMAGE_SIZE: s('int', 1099511627776, 'Largest image accepted on upload, stage or import, in bytes (413 beyond).', { min: 1 }),
+  HTTP_ALLOWED_HOSTS: s('list', [] as string[], 'Host names, addresses or CIDRs that http locations and web-download may reach although not public (loopback, private, link-local... are refused otherwise).'),
+  HTTP_TIMEOUT: s('int', 30000, 'Milliseconds to wait for a remote server (connect, headers, and each read) for http stores and web-download.', { min: 100 }),
+  HTTP_MAX_REDIRECTS: s('int', 5, 'Redirects followed by http stores and web-download (each target re-checked).', { min: 0, max: 20 }),
+  USE_QUOTAS: s('bool', false, 'Enforce per-project storage quotas (image_size_total, image_stage_total, image_count_uploading) and report them at /v2/info/usage.'),
+  QUOTA_IMAGE_SIZE_TOTAL: s('int', -1, 'Per-project total size of active images in MiB (-1 unlimited).', { min: -1 }),
+  QUOTA_IMAGE_STAGE_TOTAL: s('int', -1, 'Per-project total size of staged data in MiB (-1 unlimited).', { min: -1 }),
+  QUOTA_IMAGE_COUNT_UPLOADING: s('int', -1, 'Per-project number of images being uploaded/staged/imported at once (-1 unlimited).', { min: -1 }),
+  UPLOAD_STALE_AFTER: s('int', 3600, 'Seconds after which an image left in saving/importing with no live upload on this server is reset to queued and its partial bytes removed (sweeper; also at start-up).', { min: 10 }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,0 +1,106 @@
+/**
+ * The configured stores, like upstream's `enabled_backends`: `ENABLED_BACKENDS=id:type,...`,
+ * `DEFAULT_BACKEND`, per-store options from `STORE_OPTIONS` (JSON). Without ENABLED_BACKENDS
+ * there is one file store `file` (single-store mode: no multi-store API). The staging area is a
+ * hidden file store (`os_glance_staging_store`); http locations are always readable through a
+ * hidden read-only http store when none is configured.
+ */
+import { join } from 'node:path';
+import type { Db } from 'mongodb';
+import type { Config } from '../config/config.js';
+import { ConfigError } from '../config/config.js';
+import { FileStore } from './file.js';
+import { GridFsStore } from './gridfs.js';
+import { HttpStore } from './http.js';
+import { SsrfGuard } from './ssrf.js';
+import type { StoreDriver } from './store.js';
+
+export const STAGING_STORE_ID = 'os_glance_staging_store';
+
+interface StoreOpts {
+  data_dir?: string;
+  description?: string;
+  weight?: number;
+  bucket?: string;
+  chunk_size?: number;
+}
+
+export class StoreRegistry {
+  /** Visible stores, in configuration order. */
+  readonly stores = new Map<string, StoreDriver>();
+  readonly multiStore: boolean;
+  readonly defaultId: string;
+  readonly staging: FileStore;
+  readonly guard: SsrfGuard;
+  private readonly httpReader: HttpStore;
+
+  constructor(config: Config, db: Db) {
+    this.guard = new SsrfGuard(config.HTTP_ALLOWED_HOSTS);
+    let options: Record<string, StoreOpts> = {};
+    if (config.STORE_OPTIONS) {
+      try {
+        options = JSON.parse(config.STORE_OPTIONS) as Record<string, StoreOpts>;
+        if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error('not an object');
+      } catch (e) {
+        throw new ConfigError(`Invalid configuration: STORE_OPTIONS must be a JSON object (${(e as Error).message})`);
+      }
+    }
+    const http = (id: string, o: StoreOpts = {}) =>
+      new HttpStore({ id, guard: this.guard, timeoutMs: config.HTTP_TIMEOUT, maxRedirects: config.HTTP_MAX_REDIRECTS, description: o.description, weight: o.weight });
+    const entries = config.ENABLED_BACKENDS.length ? config.ENABLED_BACKENDS : ['file:file'];
+    this.multiStore = config.ENABLED_BACKENDS.length > 0;
+    for (const entry of entries) {
+      const [id, type, ...rest] = entry.split(':');
+      if (!id || !type || rest.length || !/^[A-Za-z0-9_-]{1,64}$/.test(id) || id.startsWith('os_glance_')) {
+        throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${JSON.stringify(entry)} must be id:type with a plain id`);
+      }
+      if (this.stores.has(id)) throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS names store ${id} twice`);
+      const o = options[id] ?? {};
+      let store: StoreDriver;
+      if (type === 'file') store = new FileStore({ id, dir: o.data_dir ?? join(config.DATA_DIR, 'stores', id), description: o.description, weight: o.weight });
+      else if (type === 'gridfs') store = new GridFsStore({ id, db, bucket: o.bucket, chunkSize: o.chunk_size, description: o.description, weight: o.weight });
+      else if (type === 'http') store = http(id, o);
+      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http)`);
+      this.stores.set(id, store);
+    }
+    for (const id of Object.keys(options)) {
+      if (!this.stores.has(id)) throw new ConfigError(`Invalid configuration: STORE_OPTIONS names unknown store ${id}`);
+    }
+    const writable = [...this.stores.values()].filter((s) => !s.readOnly);
+    if (!writable.length) throw new ConfigError('Invalid configuration: ENABLED_BACKENDS has no writable store');
+    if (config.DEFAULT_BACKEND) {
+      const d = this.stores.get(config.DEFAULT_BACKEND);
+      if (!d || d.readOnly) throw new ConfigError(`Invalid configuration: DEFAULT_BACKEND ${config.DEFAULT_BACKEND} is not a writable store of ENABLED_BACKENDS`);
+      this.defaultId = d.id;
+    } else {
+      this.defaultId = writable[0].id;
+    }
+    this.staging = new FileStore({ id: STAGING_STORE_ID, dir: config.STAGING_DIR ?? join(config.DATA_DIR, 'staging') });
+    this.httpReader = ([...this.stores.values()].find((s) => s.type === 'http') as HttpStore | undefined) ?? http('http');
+  }
+
+  get(id: string): StoreDriver | undefined {
+    return this.stores.get(id);
+  }
+
+  get default(): StoreDriver {
+    return this.stores.get(this.defaultId)!;
+  }
+
+  writable(): StoreDriver[] {
+    return [...this.stores.values()].filter((s) => !s.readOnly);
+  }
+
+  /** The store that can read a location: by its recorded store id, else by URL. */
+  forLocation(loc: { url: string; metadata?: Record<string, unknown> }): StoreDriver | undefined {
+    const named = typeof loc.metadata?.store === 'string' ? this.stores.get(loc.metadata.store) : undefined;
+    if (named?.owns(loc.url)) return named;
+    for (const s of this.stores.values()) if (s.owns(loc.url)) return s;
+    if (this.httpReader.owns(loc.url)) return this.httpReader;
+    return undefined;
+  }
+
+  get http(): HttpStore {
+    return this.httpReader;
+  }
+}
