@@ -64,7 +64,7 @@ function isOctetStream(req: Request): boolean {
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
-  const authenticator = await createAuthenticator(config);
+  const authenticator = await createAuthenticator(config, log);
   const features = (): VersionFeatures => ({ multiStore: false, cache: false });
   const services: Services = {
     config,

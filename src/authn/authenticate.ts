@@ -1,8 +1,11 @@
 import type { Request } from 'express';
 import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
 import { createJwtVerifier } from './jwt.js';
 import type { RequestContext } from './context.js';
+import { KeystoneValidator, keystoneBaseUri, keystoneContext } from './keystone.js';
+import { contextFromProxyHeaders } from './trusted-proxy.js';
 
 /**
  * Turns a request's credentials into a RequestContext. Returns null when the request
@@ -18,6 +21,12 @@ export interface Authenticator {
   /** Extra lines for the start log (how to get a token). */
   startHints(): string[];
   close?(): void;
+  /** AUTH_MODE=keystone: the token validator (cache, service token). */
+  validator?: KeystoneValidator;
+}
+
+function keystoneV3Hint(url: string): string {
+  return `${keystoneBaseUri(url)}/v3`;
 }
 
 export function bearerToken(req: Request): string | null {
@@ -31,7 +40,7 @@ export function bearerToken(req: Request): string | null {
   return null;
 }
 
-export async function createAuthenticator(config: Config): Promise<Authenticator> {
+export async function createAuthenticator(config: Config, log?: Logger): Promise<Authenticator> {
   switch (config.AUTH_MODE) {
     case 'jwt': {
       const verifier = await createJwtVerifier(config);
@@ -52,6 +61,35 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
             : [],
       };
     }
+    case 'keystone': {
+      if (!log) throw new Error('AUTH_MODE=keystone needs a logger');
+      const validator = new KeystoneValidator(config, log);
+      return {
+        mode: 'keystone',
+        challenge: `Keystone uri="${keystoneBaseUri(config.KEYSTONE_URL!)}"`,
+        validator,
+        async authenticate(req, requestId) {
+          const token = bearerToken(req);
+          if (!token) return null;
+          const identity = await validator.validate(token);
+          // A service token (X-Service-Token) adds its roles as service roles, as keystonemiddleware does.
+          const st = req.headers['x-service-token'];
+          const serviceRoles = typeof st === 'string' && st.trim() ? (await validator.validate(st.trim())).roles : [];
+          return keystoneContext(requestId, identity, serviceRoles);
+        },
+        startHints: () => [`Tokens are validated by Keystone at ${keystoneV3Hint(config.KEYSTONE_URL!)} (cache ${config.KEYSTONE_CACHE_TTL} s, ${config.KEYSTONE_CACHE_SIZE} tokens).`],
+        close: () => validator.clear(),
+      };
+    }
+    case 'trusted-proxy':
+      return {
+        mode: 'trusted-proxy',
+        challenge: config.KEYSTONE_URL ? `Keystone uri="${keystoneBaseUri(config.KEYSTONE_URL)}"` : 'Keystone realm="image"',
+        authenticate: async (req, requestId) => contextFromProxyHeaders(req, requestId),
+        startHints: () => [
+          'AUTH_MODE=trusted-proxy: identity headers (X-Identity-Status, X-User-Id, X-Project-Id, X-Roles, ...) are trusted as sent; only expose this service through the validating proxy.',
+        ],
+      };
     default:
       throw new DomainError('NotImplemented', `AUTH_MODE=${config.AUTH_MODE} is not available in this build`);
   }

@@ -55,6 +55,15 @@ export const SETTINGS = {
   JWT_PROJECT_CLAIM: s('string', 'project_id', 'JWT claim holding the project id.'),
   JWT_ROLES_CLAIM: s('string', 'roles', 'JWT claim holding the role names (array or comma-separated string).'),
   JWT_USER_CLAIM: s('string', 'sub', 'JWT claim holding the user id.'),
+  KEYSTONE_URL: s<string | null>('url', null, 'Keystone v3 endpoint that validates tokens in AUTH_MODE=keystone (e.g. http://127.0.0.1:5000/v3).'),
+  KEYSTONE_USERNAME: s<string | null>('string', null, 'User this service authenticates as to validate tokens (AUTH_MODE=keystone).'),
+  KEYSTONE_PASSWORD: s<string | null>('string', null, "Password of KEYSTONE_USERNAME (AUTH_MODE=keystone)."),
+  KEYSTONE_PROJECT: s<string | null>('string', null, "Project (name) of the service's own token (AUTH_MODE=keystone)."),
+  KEYSTONE_USER_DOMAIN: s('string', 'Default', 'Domain name of KEYSTONE_USERNAME.'),
+  KEYSTONE_PROJECT_DOMAIN: s('string', 'Default', 'Domain name of KEYSTONE_PROJECT.'),
+  KEYSTONE_CACHE_SIZE: s('int', 10000, 'Validated Keystone tokens kept in memory (LRU; 0 = no cache).', { min: 0 }),
+  KEYSTONE_CACHE_TTL: s('int', 60, 'Seconds a validated Keystone token is trusted before it is validated again (never beyond its expiry; bounds how long a revoked token keeps working; 0 = validate every request).', { min: 0 }),
+  KEYSTONE_TIMEOUT: s('int', 5000, 'Milliseconds to wait for Keystone before answering 503.', { min: 100 }),
   ENABLED_BACKENDS: s('list', [] as string[], 'Image stores as comma-separated `id:type` (types: file, gridfs, http), e.g. `fast:file,db:gridfs,web:http`. Unset: one file store `file` and no multi-store API.'),
   DEFAULT_BACKEND: s<string | null>('string', null, 'Store id that receives uploads without a store header (default: the first writable one of ENABLED_BACKENDS).'),
   STORE_OPTIONS: s<string | null>('string', null, 'Per-store options as JSON: `{"<id>": {"data_dir": "...", "description": "...", "weight": 0, "bucket": "...", "chunk_size": 261120}}` (file stores default to DATA_DIR/stores/<id>, GridFS buckets to store_<id>).'),
@@ -146,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [name, def] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
     const raw = env[name] !== undefined ? env[name] : file[name];
     out[name] = coerce(name, def, raw);
+  }
+  if (out.AUTH_MODE === 'keystone') {
+    for (const name of ['KEYSTONE_URL', 'KEYSTONE_USERNAME', 'KEYSTONE_PASSWORD', 'KEYSTONE_PROJECT']) {
+      if (out[name] === null) throw new ConfigError(`Invalid configuration: ${name} is required when AUTH_MODE=keystone`);
+    }
   }
   return out as Config;
 }

@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/config.js';
+import { DomainError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import { buildContext, type RequestContext } from './context.js';
+
+/**
+ * AUTH_MODE=keystone: validates tokens against a Keystone v3 server the way
+ * keystonemiddleware's auth_token does. The service authenticates itself with its own
+ * credentials (password method, project scope), then asks
+ * `GET /v3/auth/tokens` (X-Auth-Token: service token, X-Subject-Token: caller's token).
+ *
+ * - 200: the token body becomes the request context, cached under a hash of the token
+ *   until min(token expiry, now + KEYSTONE_CACHE_TTL) in a bounded LRU.
+ * - 404 (or 401 for the subject token): invalid, expired or revoked → 401.
+ * - 401 for the service token: the service token is re-obtained once and the call retried.
+ * - anything else (unreachable, timeout, 5xx, service credentials refused) → 503, never allow.
+ */
+export interface KeystoneIdentity {
+  userId: string | null;
+  projectId: string | null;
+  domainId: string | null;
+  userDomainId: string | null;
+  projectDomainId: string | null;
+  roles: string[];
+  systemScope: string | null;
+  expiresAt: number;
+}
+
+interface TokenBody {
+  token?: {
+    expires_at?: string;
+    user?: { id?: string; domain?: { id?: string } };
+    project?: { id?: string; domain?: { id?: string } };
+    domain?: { id?: string };
+    system?: Record<string, unknown>;
+    roles?: { name?: string }[];
+  };
+}
+
+/** Keystone's base URL without the version suffix (for WWW-Authenticate: Keystone uri=...). */
+export function keystoneBaseUri(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/v3$/, '');
+}
+
+/** The v3 API root of KEYSTONE_URL (given with or without /v3). */
+export function keystoneV3(url: string): string {
+  return `${keystoneBaseUri(url)}/v3`;
+}
+
+/** Maps a validated token body to the context's identity fields. */
+export function identityFromToken(body: TokenBody): KeystoneIdentity {
+  const t = body.token;
+  if (!t || typeof t !== 'object') throw new Error('the validation response has no token');
+  const expiresAt = Date.parse(t.expires_at ?? '');
+  if (!Number.isFinite(expiresAt)) throw new Error('the validation response has no valid expires_at');
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const system = t.system && typeof t.system === 'object' ? t.system : null;
+  return {
+    userId: str(t.user?.id),
+    projectId: str(t.project?.id),
+    domainId: str(t.domain?.id),
+    userDomainId: str(t.user?.domain?.id),
+    projectDomainId: str(t.project?.domain?.id),
+    roles: (t.roles ?? []).map((r) => (typeof r?.name === 'string' ? r.name.toLowerCase() : '')).filter(Boolean),
+    systemScope: system && system.all === true ? 'all' : null,
+    expiresAt,
+  };
+}
+
+/** A size-bounded LRU whose entries also expire. */
+export class ExpiringLru<V> {
+  private map = new Map<string, { value: V; until: number }>();
+  constructor(private readonly max: number) {}
+  get(key: string, now = Date.now()): V | undefined {
+    const e = this.map.get(key);
+    if (!e) return undefined;
+    this.map.delete(key);
+    if (e.until <= now) return undefined;
+    this.map.set(key, e);
+    return e.value;
+  }
+  set(key: string, value: V, until: number): void {
+    if (this.max <= 0) return;
+    this.map.delete(key);
+    this.map.set(key, { value, until });
+    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+  delete(key: string): void {
+    this.map.delete(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+export class KeystoneValidator {
+  private readonly v3: string;
+  private readonly cache: ExpiringLru<KeystoneIdentity>;
+  private readonly inflight = new Map<string, Promise<KeystoneIdentity>>();
+  private service: { token: string; expiresAt: number } | null = null;
+  private serviceInflight: Promise<string> | null = null;
+  /** Validations that reached Keystone (observability and tests). */
+  validations = 0;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.v3 = keystoneV3(config.KEYSTONE_URL!);
+    this.cache = new ExpiringLru(config.KEYSTONE_CACHE_SIZE);
+  }
+
+  /** Validates a caller's token; throws Unauthenticated (401) or Unavailable (503). */
+  async validate(token: string): Promise<KeystoneIdentity> {
+    const key = createHash('sha256').update(token).digest('base64url');
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.fetchIdentity(token).then(
+        (id) => {
+          const until = Math.min(id.expiresAt, Date.now() + this.config.KEYSTONE_CACHE_TTL * 1000);
+          if (this.config.KEYSTONE_CACHE_TTL > 0) this.cache.set(key, id, until);
+          return id;
+        },
+      );
+      p.finally(() => this.inflight.delete(key)).catch(() => undefined);
+      this.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  private async fetchIdentity(token: string): Promise<KeystoneIdentity> {
+    if (!/^[\x21-\x7e]{1,8192}$/.test(token)) throw new DomainError('Unauthenticated', 'The request you have made requires authentication: the token is malformed.');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const serviceToken = await this.serviceToken(attempt > 0);
+      this.validations++;
+      const res = await this.request(`${this.v3}/auth/tokens`, {
+        method: 'GET',
+        headers: { 'X-Auth-Token': serviceToken, 'X-Subject-Token': token, Accept: 'application/json' },
+      });
+      if (res.status === 200) {
+        let identity: KeystoneIdentity;
+        try {
+          identity = identityFromToken((await res.json()) as TokenBody);
+        } catch (e) {
+          this.log.error({ err: e }, 'keystone: unexpected token validation response');
+          throw new DomainError('Unavailable', 'The identity service gave an unexpected answer; try again later.');
+        }
+        if (identity.expiresAt <= Date.now()) throw new DomainError('Unauthenticated', 'The request you have made requires authentication: the token has expired.');
+        return identity;
+      }
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status === 404) throw new DomainError('Unauthenticated', 'The request you have made requires authentication: the token is invalid, expired or revoked.');
+      if (res.status === 401 && attempt === 0) {
+        // Our own token was refused (expired, revoked, keys rotated): get a new one, retry once.
+        this.service = null;
+        continue;
+      }
+      this.log.error({ status: res.status }, 'keystone: token validation failed');
+      throw new DomainError('Unavailable', 'The identity service could not validate the token; try again later.');
+    }
+    throw new DomainError('Unavailable', 'The identity service refused this service\'s credentials.');
+  }
+
+  private async request(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.config.KEYSTONE_TIMEOUT) });
+    } catch (e) {
+      this.log.error({ err: (e as Error).message, url }, 'keystone: unreachable');
+      throw new DomainError('Unavailable', 'The identity service is unreachable; try again later.');
+    }
+  }
+
+  /** The service's own token, obtained with its credentials and renewed before it expires. */
+  async serviceToken(renew = false): Promise<string> {
+    if (!renew && this.service && this.service.expiresAt - 60_000 > Date.now()) return this.service.token;
+    if (!this.serviceInflight) {
+      this.serviceInflight = this.obtainServiceToken().finally(() => {
+        this.serviceInflight = null;
+      });
+    }
+    return this.serviceInflight;
+  }
+
+  private async obtainServiceToken(): Promise<string> {
+    const c = this.config;
+    const res = await this.request(`${this.v3}/auth/tokens?nocatalog`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: c.KEYSTONE_USERNAME, password: c.KEYSTONE_PASSWORD, domain: { name: c.KEYSTONE_USER_DOMAIN } } },
+          },
+          scope: { project: { name: c.KEYSTONE_PROJECT, domain: { name: c.KEYSTONE_PROJECT_DOMAIN } } },
+        },
+      }),
+    });
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !token) {
+      await res.body?.cancel().catch(() => undefined);
+      this.log.error({ status: res.status, user: c.KEYSTONE_USERNAME, project: c.KEYSTONE_PROJECT }, 'keystone: the service credentials were refused');
+      throw new DomainError('Unavailable', 'The identity service refused this service\'s credentials; try again later.');
+    }
+    let expiresAt = Date.now() + 300_000;
+    try {
+      const body = (await res.json()) as TokenBody;
+      const e = Date.parse(body.token?.expires_at ?? '');
+      if (Number.isFinite(e)) expiresAt = e;
+    } catch {
+      /* keep the short default lifetime */
+    }
+    this.service = { token, expiresAt };
+    return token;
+  }
+
+  clear(): void {
+    this.cache.clear();
+    this.service = null;
+  }
+}
+
+/** The context for a validated Keystone identity. */
+export function keystoneContext(requestId: string, id: KeystoneIdentity, serviceRoles: string[] = []): RequestContext {
+  return buildContext(requestId, { ...id, serviceRoles });
+}

@@ -1,0 +1,34 @@
+import type { Request } from 'express';
+import { anonymousContext, buildContext, type RequestContext } from './context.js';
+
+/**
+ * AUTH_MODE=trusted-proxy: the identity headers keystonemiddleware (auth_token) sets after
+ * validating a token in front of this service. Only `X-Identity-Status: Confirmed` makes an
+ * authenticated context; anything else is anonymous (read-only), as Glance's context
+ * middleware does with anonymous access allowed. The service must only be reachable
+ * through that proxy: these headers are trusted as they come.
+ */
+function header(req: Request, name: string): string | null {
+  const v = req.headers[name];
+  const s = Array.isArray(v) ? v.join(',') : v;
+  return typeof s === 'string' && s.trim() !== '' ? s.trim() : null;
+}
+
+function list(v: string | null): string[] {
+  return v ? v.split(',').map((x) => x.trim()).filter(Boolean) : [];
+}
+
+export function contextFromProxyHeaders(req: Request, requestId: string): RequestContext {
+  if ((header(req, 'x-identity-status') ?? '').toLowerCase() !== 'confirmed') return anonymousContext(requestId);
+  const scope = header(req, 'openstack-system-scope');
+  return buildContext(requestId, {
+    userId: header(req, 'x-user-id'),
+    projectId: header(req, 'x-project-id') ?? header(req, 'x-tenant-id'),
+    domainId: header(req, 'x-domain-id'),
+    userDomainId: header(req, 'x-user-domain-id'),
+    projectDomainId: header(req, 'x-project-domain-id'),
+    roles: list(header(req, 'x-roles')),
+    serviceRoles: list(header(req, 'x-service-roles')),
+    systemScope: scope ? scope.toLowerCase() : null,
+  });
+}
