@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { Logger } from './log.js';
 import type { Mongo } from './db/mongo.js';
 import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
+import { createAuthorizer, type Authorizer } from './authz/index.js';
 import { logNotifier, type Notifier } from './notifier/notifier.js';
 import { createApi, type PipelineArgs } from './http/api.js';
 import { allHandlers } from './http/handlers/index.js';
@@ -23,6 +24,8 @@ export interface Services {
   db: Db;
   notifier: Notifier;
   authenticator: Authenticator;
+  /** Policy enforcement (policies/ + POLICY_FILE): see src/authz/authorizer.ts. */
+  authz: Authorizer;
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
 }
@@ -65,6 +68,8 @@ function isOctetStream(req: Request): boolean {
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
   const authenticator = await createAuthenticator(config, log);
+  // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
+  const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
   const features = (): VersionFeatures => ({ multiStore: false, cache: false });
   const services: Services = {
     config,
@@ -73,6 +78,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     db: mongo.db,
     notifier: logNotifier(log),
     authenticator,
+    authz,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };

@@ -55,6 +55,7 @@ export const SETTINGS = {
   JWT_PROJECT_CLAIM: s('string', 'project_id', 'JWT claim holding the project id.'),
   JWT_ROLES_CLAIM: s('string', 'roles', 'JWT claim holding the role names (array or comma-separated string).'),
   JWT_USER_CLAIM: s('string', 'sub', 'JWT claim holding the user id.'),
+  POLICY_FILE: s<string | null>('string', null, 'oslo.policy YAML/JSON file overriding the default rules of policies/defaults.yaml (e.g. `"publicize_image": "role:admin or role:member"`); an unknown rule name or bad syntax stops the service.'),
   KEYSTONE_URL: s<string | null>('url', null, 'Keystone v3 endpoint that validates tokens in AUTH_MODE=keystone (e.g. http://127.0.0.1:5000/v3).'),
   KEYSTONE_USERNAME: s<string | null>('string', null, 'User this service authenticates as to validate tokens (AUTH_MODE=keystone).'),
   KEYSTONE_PASSWORD: s<string | null>('string', null, "Password of KEYSTONE_USERNAME (AUTH_MODE=keystone)."),

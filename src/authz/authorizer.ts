@@ -1,0 +1,168 @@
+import { createMongoAbility, subject as asSubject, type MongoAbility } from '@casl/ability';
+import type { Document, Filter } from 'mongodb';
+import type { RequestContext } from '../authn/context.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  credsOf,
+  evalFormulaOn,
+  foldsVisibility,
+  formulaToConditions,
+  isContextAdmin,
+  normaliseDocument,
+  ruleFormula,
+  traceCheck,
+  visibility,
+  wrongScope,
+  type Conditions,
+  type SubjectType,
+} from './compile.js';
+import { loadPolicies, type PolicySet } from './policies.js';
+
+export type { SubjectType } from './compile.js';
+
+/** Matches no document (what `filter()` returns when a rule allows nothing). */
+export const EMPTY_RESULT_FILTER: Filter<Document> = Object.freeze({ _id: { $in: [] } }) as Filter<Document>;
+
+export interface EnforceOptions {
+  /** Rule that decides whether the caller may see the resource at all (404 when it fails). */
+  readRule?: string;
+  notFoundMessage: string;
+  forbiddenMessage?: string;
+}
+
+export interface Explanation {
+  allowed: boolean;
+  /** The rule that decided: the rule asked, or `scope` / `visibility` when those refused first. */
+  rule: string;
+  /** Check string of the rule asked (after POLICY_FILE overrides). */
+  check: string;
+  trace: string[];
+}
+
+export interface Authorizer {
+  /** 403 "Read-only access" for anonymous (read-only) contexts, before any lookup. */
+  assertWritable(ctx: RequestContext): void;
+  /**
+   * Whether `rule` allows the caller on `resource` (an image or namespace document; for a
+   * resource being created, its prospective fields). Without a resource (or with subject
+   * 'Global') the target is the list/create target `{project_id: <caller's project>}`, or the
+   * given object taken as the target dictionary.
+   */
+  can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean;
+  /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails. */
+  enforce(ctx: RequestContext, rule: string, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
+  /** MongoDB filter of the documents `rule` allows the caller (EMPTY_RESULT_FILTER when none). */
+  filter(ctx: RequestContext, rule: string, subject: SubjectType): Filter<Document>;
+  explain(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): Explanation;
+  /** The CASL rules (conditions = MongoDB queries) a rule compiles to for the caller. */
+  conditions(ctx: RequestContext, rule: string, subject: SubjectType): Conditions[];
+  /** Every rule name known to the policy set. */
+  ruleNames(): string[];
+}
+
+type Compiled = { ability: MongoAbility; conditions: Conditions[] };
+
+export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet } = {}): Authorizer {
+  const policies = opts.policies ?? loadPolicies(opts.policyFile);
+  const cache = new WeakMap<RequestContext, Map<string, Compiled>>();
+
+  const known = (rule: string) => {
+    if (!policies.checks.has(rule)) throw new Error(`Unknown policy rule "${rule}"`);
+  };
+
+  function compiled(ctx: RequestContext, rule: string, subject: 'Image' | 'MetadefNamespace'): Compiled {
+    let perCtx = cache.get(ctx);
+    if (!perCtx) cache.set(ctx, (perCtx = new Map()));
+    const k = `${subject}\0${rule}`;
+    let c = perCtx.get(k);
+    if (!c) {
+      const conditions = formulaToConditions(ruleFormula(policies, ctx, rule, subject));
+      const ability = createMongoAbility(conditions.map((cond) => (Object.keys(cond).length ? { action: rule, subject, conditions: cond } : { action: rule, subject })));
+      c = { ability, conditions };
+      perCtx.set(k, c);
+    }
+    return c;
+  }
+
+  const globalTarget = (ctx: RequestContext, resource?: object) => (resource as Record<string, unknown> | undefined) ?? { project_id: ctx.projectId };
+
+  function can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean {
+    known(rule);
+    if (subject === 'Global' || resource === undefined) {
+      return ruleFormula(policies, ctx, rule, 'Global', globalTarget(ctx, resource)) === true;
+    }
+    return compiled(ctx, rule, subject).ability.can(rule, asSubject(subject, normaliseDocument(resource)));
+  }
+
+  return {
+    assertWritable(ctx) {
+      if (ctx.readOnly) throw new DomainError('Forbidden', 'Read-only access');
+    },
+    can,
+    enforce(ctx, rule, subject, resource, o) {
+      if (o.readRule && !can(ctx, o.readRule, subject, resource)) throw new DomainError('NotFound', o.notFoundMessage);
+      if (!can(ctx, rule, subject, resource)) {
+        if (o.readRule === rule) throw new DomainError('NotFound', o.notFoundMessage);
+        throw new DomainError('Forbidden', o.forbiddenMessage ?? `You are not authorized to complete ${rule} action.`);
+      }
+    },
+    filter(ctx, rule, subject) {
+      known(rule);
+      if (subject === 'Global') return can(ctx, rule, 'Global') ? {} : EMPTY_RESULT_FILTER;
+      const { ability } = compiled(ctx, rule, subject);
+      // As @casl/mongoose's accessibleBy: the rules for (action, subject) become an $or; an
+      // inverted rule would be a $nor (policies never produce one).
+      const ors: Filter<Document>[] = [];
+      for (const r of ability.rulesFor(rule, subject)) {
+        const cond = (r.conditions ?? {}) as Filter<Document>;
+        if (!Object.keys(cond).length && !r.inverted) return {};
+        ors.push(r.inverted ? { $nor: [cond] } : cond);
+      }
+      if (!ors.length) return EMPTY_RESULT_FILTER;
+      return ors.length === 1 ? ors[0] : { $or: ors };
+    },
+    conditions(ctx, rule, subject) {
+      known(rule);
+      if (subject === 'Global') return can(ctx, rule, 'Global') ? [{}] : [];
+      return compiled(ctx, rule, subject).conditions;
+    },
+    ruleNames: () => [...policies.checks.keys()],
+    explain(ctx, rule, subject, resource) {
+      known(rule);
+      const allowed = can(ctx, rule, subject, resource);
+      const src = policies.sources.get(rule)!;
+      const check = src.text;
+      const creds = credsOf(ctx);
+      const trace: string[] = [];
+      trace.push(
+        `context: project=${ctx.projectId ?? 'none'} user=${ctx.userId ?? 'none'} roles=[${ctx.roles.join(', ')}]${ctx.systemScope ? ` system_scope=${ctx.systemScope}` : ''}${ctx.domainId ? ` domain=${ctx.domainId}` : ''}${ctx.authenticated ? '' : ' (anonymous)'}`,
+      );
+      const isGlobal = subject === 'Global' || resource === undefined;
+      const target = isGlobal ? globalTarget(ctx, resource) : normaliseDocument(resource!);
+      trace.push(`${isGlobal ? 'target' : `${subject} document`}: ${JSON.stringify(target)}`);
+      trace.push(`${rule} = ${JSON.stringify(check)}${src.origin === 'POLICY_FILE' ? ' (from POLICY_FILE)' : ' (default)'}`);
+      let decided = rule;
+      const scope = policies.apiRules.has(rule) ? wrongScope(ctx) : null;
+      if (scope) {
+        trace.push(`scope: denied: ${scope}`);
+        decided = 'scope';
+      }
+      if (!isGlobal && foldsVisibility(rule, subject)) {
+        const admin = isContextAdmin(policies, creds);
+        const vis = visibility(subject, admin, ctx.projectId);
+        const visible = evalFormulaOn(vis, target);
+        trace.push(
+          admin
+            ? 'visibility: visible (context_is_admin sees everything)'
+            : `visibility: ${visible ? 'visible' : 'HIDDEN (answered as not found)'}: visible when ${subject === 'Image' ? 'owner is null, public/community, owned by the caller, or shared with the caller' : 'owner is null, public, or owned by the caller'}`,
+        );
+        if (!visible && decided === rule) decided = 'visibility';
+      }
+      const env = { policies, creds, subject: isGlobal ? ('Global' as const) : subject, target: isGlobal ? target : undefined };
+      const policyResult = traceCheck(policies.checks.get(rule)!, env, isGlobal ? undefined : target, trace);
+      trace.push(`policy ${rule} → ${policyResult}`);
+      trace.push(`decision: ${allowed ? 'ALLOWED' : 'DENIED'} by ${decided}`);
+      return { allowed, rule: decided, check, trace };
+    },
+  };
+}
