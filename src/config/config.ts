@@ -84,6 +84,21 @@ export const SETTINGS = {
 export type SettingName = keyof typeof SETTINGS;
 export type Config = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
 
+  KEYSTONE_URL: s<string | null>('url', null, 'Keystone v3 endpoint that validates tokens in AUTH_MODE=keystone (e.g. http://127.0.0.1:5000/v3).'),
+  KEYSTONE_USERNAME: s<string | null>('string', null, 'User this service authenticates as to validate tokens (AUTH_MODE=keystone).'),
+  KEYSTONE_PASSWORD: s<string | null>('string', null, "Password of KEYSTONE_USERNAME (AUTH_MODE=keystone)."),
+  KEYSTONE_PROJECT: s<string | null>('string', null, "Project (name) of the service's own token (AUTH_MODE=keystone)."),
+  KEYSTONE_USER_DOMAIN: s('string', 'Default', 'Domain name of KEYSTONE_USERNAME.'),
+  KEYSTONE_PROJECT_DOMAIN: s('string', 'Default', 'Domain name of KEYSTONE_PROJECT.'),
+  KEYSTONE_CACHE_SIZE: s('int', 10000, 'Validated Keystone tokens kept in memory (LRU; 0 = no cache).', { min: 0 }),
+  KEYSTONE_CACHE_TTL: s('int', 60, 'Seconds a validated Keystone token is trusted before it is validated again (never beyond its expiry; bounds how long a revoked token keeps working; 0 = validate every request).', { min: 0 }),
+  KEYSTONE_TIMEOUT: s('int', 5000, 'Milliseconds to wait for Keystone before answering 503.', { min: 100 }),
+  PROPERTY_ENFORCEMENT: s('enum', 'off', 'Check image properties against the metadata definitions the caller may see for OS::Glance::Image on create and update: off, warn (log violations) or strict (400 listing every violation; unknown properties pass).', { values: ['off', 'warn', 'strict'] }),
+  VALIDATION_MAX_PROPERTIES: s('int', 512, 'Most properties in one map sent to the property validation endpoint (413 beyond).', { min: 1 }),
+  VALIDATION_MAX_VALUE_LENGTH: s('int', 65535, 'Longest property value (or list item) the property validation endpoint accepts (400 beyond).', { min: 1 }),
+  VALIDATION_MAX_BATCH: s('int', 100, 'Most property maps in one batch validation call (413 beyond).', { min: 1 }),
+  METADEFS_AUTOLOAD_DIR: s<string | null>('string', null, 'Directory of metadef namespace JSON files loaded at start (existing namespaces are kept). Unset: etc/metadefs (the 33 standard namespaces) when MONGODB_URI is unset, else nothing.'),
+  METADEF_CACHE_CHECK_MS: s('int', 1000, 'Milliseconds a process serves metadefs from memory before checking the catalogue version stamp in MongoDB again (writes by this process are seen at once).', { min: 0 }),
 export class ConfigError extends Error {}
 
 function coerce(name: string, def: Setting<unknown>, raw: unknown): unknown {

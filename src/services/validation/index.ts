@@ -1,0 +1,39 @@
+/**
+ * Property validation against metadata definitions: composition and public exports.
+ *
+ * - `createPropertyValidation` builds the service the HTTP handlers and the images service use.
+ * - In-process use (benchmarks, bulk callers): `service.prepare(ctx, rt)` does one freshness
+ *   check and returns a synchronous `validate(props)`; `compileNamespace`/`keyIndex`/`evaluate`
+ *   work on plain definitions without a database.
+ */
+import type { Db } from 'mongodb';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../log.js';
+import { MetadefRepository } from '../../repositories/metadefs.js';
+import { imagePropertyEnforcer, type EnforcementMode, type ImagePropertyCheck } from './enforce.js';
+import { createValidationService, type ValidationService, type VisibilityAuthorizer } from './service.js';
+
+export { createValidationService, entryToDefinition, type ValidationService, type BoundValidator, type CatalogSource } from './service.js';
+export { compileNamespace, keyIndex, CompileCache, patternProblem, type CompiledNamespace, type CompiledProperty, type KeyIndex } from './compile.js';
+export { evaluate, checkInput, DEFAULT_LIMITS, type ValidationResult, type PropertyVerdict } from './evaluate.js';
+export { coerceScalar, splitOperators } from './coerce.js';
+export type { NamespaceDef, PropertyDef } from './definitions.js';
+export { imagePropertyEnforcer, type ImagePropertyCheck, type EnforcementMode } from './enforce.js';
+
+export interface PropertyValidation {
+  validation: ValidationService;
+  /** Checks image properties per PROPERTY_ENFORCEMENT (no-op when off; 400 in strict mode). */
+  validateImageProperties: ImagePropertyCheck;
+}
+
+export function createPropertyValidation(d: { db: Db; config: Config; authz: VisibilityAuthorizer; log: Logger }): PropertyValidation {
+  // A private reader of the metadef catalogue that checks the version stamp on every call
+  // (interval 0): validation must reflect every metadef write that returned, on every instance.
+  const source = new MetadefRepository(d.db, 0);
+  const validation = createValidationService({
+    source,
+    authz: d.authz,
+    limits: { maxProperties: d.config.VALIDATION_MAX_PROPERTIES, maxValueLength: d.config.VALIDATION_MAX_VALUE_LENGTH, maxBatchItems: d.config.VALIDATION_MAX_BATCH },
+  });
+  return { validation, validateImageProperties: imagePropertyEnforcer(validation, d.config.PROPERTY_ENFORCEMENT as EnforcementMode, d.log) };
+}
