@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, openSync, closeSync, fsyncSync, rmSync, writeSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { RssSampler } from './proc.js';
+import { fmt, mib, type Row } from './table.js';
+
+/**
+ * Upload and download of one large image, against their limits on the same bytes:
+ * a plain file copy (read → write → fsync, 1 MiB chunks: the least a server must do with bytes
+ * arriving on a socket) and `sha512sum`/`md5sum` (the hashing an upload must add).
+ * The service's RSS is sampled throughout: it must stay flat while streaming.
+ */
+export async function runDataScenarios(o: { base: string; token: string; sampler: RssSampler; work: string; mib: number; log: (m: string) => void }): Promise<Row[]> {
+  const size = o.mib * 1048576;
+  const src = join(o.work, 'bench-source.img');
+  const dst = join(o.work, 'bench-copy.img');
+  const rows: Row[] = [];
+  try {
+    o.log(`generating a ${o.mib} MiB source file`);
+    const block = randomBytes(16 * 1048576);
+    const fd = openSync(src, 'w');
+    for (let off = 0; off < size; off += block.length) {
+      block.writeUInt32BE(off / block.length, 0); // no two blocks alike
+      writeSync(fd, block, 0, Math.min(block.length, size - off));
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+
+    // Limits.
+    const copySecs = await timed(async () => {
+      await pipeline(createReadStream(src, { highWaterMark: 1048576 }), createWriteStream(dst, { highWaterMark: 1048576 }));
+      const f = openSync(dst, 'r+');
+      fsyncSync(f);
+      closeSync(f);
+    });
+    rmSync(dst, { force: true });
+    let sha512 = '';
+    const shaSecs = await timed(async () => {
+      const r = spawnSync('sha512sum', [src], { encoding: 'utf8' });
+      sha512 = r.stdout.split(' ')[0];
+    });
+    const md5Secs = await timed(async () => {
+      spawnSync('md5sum', [src], { encoding: 'utf8' });
+    });
+    const copyRate = o.mib / copySecs;
+    o.log(`plain copy ${fmt(copyRate)} MiB/s, sha512sum ${fmt(o.mib / shaSecs)} MiB/s, md5sum ${fmt(o.mib / md5Secs)} MiB/s`);
+
+    // Service: create, upload, download.
+    const created = await json(o.base, 'POST', '/v2/images', o.token, { name: 'bench-data', disk_format: 'raw', container_format: 'bare' });
+    if (created.status !== 201) throw new Error(`create for upload: ${created.status} ${created.text}`);
+    const id = (JSON.parse(created.text) as { id: string }).id;
+
+    const rssBefore = o.sampler.window();
+    let upStatus = 0;
+    const upSecs = await timed(async () => {
+      upStatus = await new Promise<number>((resolve, reject) => {
+        const req = request(o.base + `/v2/images/${id}/file`, { method: 'PUT', headers: { 'X-Auth-Token': o.token, 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        createReadStream(src, { highWaterMark: 1048576 }).pipe(req);
+      });
+    });
+    const upPeak = o.sampler.peakBytes();
+    const shown = await json(o.base, 'GET', `/v2/images/${id}`, o.token);
+    const img = JSON.parse(shown.text) as { status?: string; size?: number; os_hash_value?: string };
+    const upOk = upStatus === 204 && img.status === 'active' && img.size === size && (!img.os_hash_value || img.os_hash_value === sha512);
+    if (!upOk) o.log(`upload: HTTP ${upStatus}, image ${JSON.stringify({ status: img.status, size: img.size, hash_ok: img.os_hash_value === sha512 })}`);
+
+    o.sampler.window();
+    let got = 0;
+    let downStatus = 0;
+    const downSecs = await timed(async () => {
+      downStatus = await new Promise<number>((resolve, reject) => {
+        const req = request(o.base + `/v2/images/${id}/file`, { method: 'GET', headers: { 'X-Auth-Token': o.token } }, (res) => {
+          res.on('data', (c: Buffer) => {
+            got += c.length;
+          });
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    });
+    const downPeak = o.sampler.peakBytes();
+    const downOk = downStatus === 200 && got === size;
+    if (!downOk) o.log(`download: HTTP ${downStatus}, ${got} of ${size} bytes`);
+    await json(o.base, 'DELETE', `/v2/images/${id}`, o.token);
+
+    const upRate = o.mib / upSecs;
+    const downRate = o.mib / downSecs;
+    const hashedCopy = o.mib / (copySecs + shaSecs + md5Secs);
+    o.log(`upload ${fmt(upRate)} MiB/s (${fmt(upSecs, 1)} s), download ${fmt(downRate)} MiB/s (${fmt(downSecs, 1)} s); copy+sha512+md5 serial ${fmt(hashedCopy)} MiB/s`);
+    const growth = Math.max(upPeak, downPeak) - rssBefore;
+    const label = o.mib >= 1024 ? `${o.mib / 1024} GiB` : `${o.mib} MiB`;
+    const dataRow = (scenario: string, rate: number, secs: number, ok: boolean, limit: number, limitName: string, budget: number | null, peak: number): Row => ({
+      scenario,
+      conc: 1,
+      rate: `${fmt(rate)} MiB/s`,
+      p50: `${fmt(secs * 1000)}`,
+      p99: '-',
+      errors: ok ? '0' : '1',
+      limit: `${fmt(limit)} MiB/s (${limitName})`,
+      ratio: fmt(rate / limit, 2),
+      budget: budget === null ? '-' : `>=${budget.toFixed(2)}`,
+      result: budget === null ? '-' : ok && rate / limit >= budget ? 'PASS' : 'FAIL',
+      rss: mib(peak),
+      raw: { scenario, rateMiBs: rate, seconds: secs, ok, limitMiBs: limit, limitName, budget, peakRssBytes: peak },
+    });
+    rows.push(dataRow(`upload ${label}`, upRate, upSecs, upOk, copyRate, 'copy', 0.8, upPeak));
+    rows.push(dataRow(`upload ${label} vs copy+hashes`, upRate, upSecs, upOk, hashedCopy, 'copy+sha512+md5', null, upPeak));
+    rows.push(dataRow(`download ${label}`, downRate, downSecs, downOk, copyRate, 'copy', 0.9, downPeak));
+    rows.push({
+      scenario: `RSS growth streaming ${label}`,
+      conc: 1,
+      rate: `${mib(growth)} MiB`,
+      p50: '-',
+      p99: '-',
+      errors: '-',
+      limit: '64 MiB',
+      ratio: '-',
+      budget: '<=64 MiB',
+      result: growth <= 64 * 1048576 ? 'PASS' : 'FAIL',
+      rss: mib(Math.max(upPeak, downPeak)),
+      raw: { scenario: 'rss growth', startBytes: rssBefore, uploadPeakBytes: upPeak, downloadPeakBytes: downPeak, growthBytes: growth },
+    });
+    rows.push({
+      scenario: 'sha512sum / md5sum (info)',
+      conc: 1,
+      rate: `${fmt(o.mib / shaSecs)} / ${fmt(o.mib / md5Secs)} MiB/s`,
+      p50: '-',
+      p99: '-',
+      errors: '-',
+      limit: '-',
+      ratio: '-',
+      budget: '-',
+      result: '-',
+      rss: '-',
+    });
+  } finally {
+    rmSync(src, { force: true });
+    rmSync(dst, { force: true });
+  }
+  return rows;
+}
+
+async function timed(f: () => Promise<void>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await f();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function json(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; text: string }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, { method, headers: { 'X-Auth-Token': token, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}

@@ -1,0 +1,426 @@
+/**
+ * `npm run bench`: the service in production mode (compiled, `node dist/src/main.js`) against
+ * the embedded store (or MONGODB_URI), a seeded data set, autocannon at several
+ * concurrencies, and each scenario's limit measured in the same run. Prints one table.
+ *
+ *   npm run bench -- [--quick] [--only a,b] [--images N] [--duration S] [--connections 1,16,64]
+ *                    [--no-build] [--no-data] [--data-mib N] [--profile DIR] [--json FILE]
+ *
+ * Method and figures: docs/performance.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { MongoClient, BSON, type Db } from 'mongodb';
+import { mintToken } from '../src/authn/jwt.js';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../src/db/embedded.js';
+import { loadOpenApiDocument, PROJECT_ROOT } from '../src/openapi.js';
+import { freePort, RssSampler, startChild, type Child } from './lib/proc.js';
+import { drive, type LoadResult, type RequestSpec } from './lib/load.js';
+import { cloneImages, project, snapshot, type Clone, type Template } from './lib/seed.js';
+import { fmt, formatTable, mib, type Row } from './lib/table.js';
+import { runDataScenarios } from './lib/data.js';
+import type { LimitConfig } from './limit-server.js';
+
+const { values: argv } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    images: { type: 'string' },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    'no-data': { type: 'boolean', default: false },
+    'data-mib': { type: 'string' },
+    profile: { type: 'string' },
+    json: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+});
+
+const quick = argv.quick!;
+const IMAGES = Number(argv.images ?? (quick ? 2000 : 10_000));
+const SMALL = Math.min(1000, IMAGES);
+const DURATION = Number(argv.duration ?? (quick ? 2 : 4));
+const WARMUP = quick ? 1 : 1.5;
+const CONNECTIONS = (argv.connections ?? (quick ? '16' : '1,16,64')).split(',').map(Number);
+const DATA_MIB = Number(argv['data-mib'] ?? (quick ? 256 : 1024));
+const ONLY = argv.only ? new Set(argv.only.split(',')) : null;
+const LOG_LEVEL = argv['log-level'] ?? 'info';
+
+const ISSUER = 'glance-bench';
+const AUDIENCE = 'image';
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------- document probing
+
+const doc = loadOpenApiDocument() as { paths: Record<string, Record<string, unknown>> };
+const norm = (p: string) => p.replace(/\{[^}]+\}/g, '{}');
+const available = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${norm(p)}`)));
+const has = (method: string, path: string) => available.has(`${method} ${norm(path)}`);
+
+// ---------------------------------------------------------------- HTTP helper
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  json(): any;
+}
+
+function http(base: string, method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers['X-Auth-Token'] = opts.token;
+  let data: string | undefined;
+  if (opts.body !== undefined) {
+    data = JSON.stringify(opts.body);
+    headers['Content-Type'] ??= 'application/json';
+    headers['Content-Length'] = String(Buffer.byteLength(data));
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(base + path, { method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString('utf8')) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function expect(r: Promise<Reply>, status: number | number[], what: string): Promise<Reply> {
+  const reply = await r;
+  const ok = Array.isArray(status) ? status.includes(reply.status) : reply.status === status;
+  if (!ok) throw new Error(`${what}: HTTP ${reply.status} ${reply.body.toString('utf8').slice(0, 400)}`);
+  return reply;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+type LimitKind = 'bytes' | 'driver' | 'ajv';
+interface Scenario {
+  name: string;
+  spec: RequestSpec;
+  /** Where the limit is served (path on the limit server), and what kind it is. */
+  limit?: { kind: LimitKind; spec: RequestSpec };
+  budget?: number;
+  expectStatus?: number;
+}
+
+const rows: Row[] = [];
+const raw: Record<string, unknown>[] = [];
+
+function row(s: Scenario, conc: number, r: LoadResult, lim: LoadResult | null, rss: number): void {
+  const ratio = lim ? r.rps / lim.rps : NaN;
+  const pass = s.budget === undefined || !lim ? '-' : ratio >= s.budget && r.errors === 0 ? 'PASS' : 'FAIL';
+  rows.push({
+    scenario: s.name,
+    conc,
+    rate: fmt(r.rps),
+    p50: fmt(r.p50, 1),
+    p99: fmt(r.p99, 1),
+    errors: String(r.errors),
+    limit: lim ? fmt(lim.rps) + (s.limit ? ` (${s.limit.kind})` : '') : '-',
+    ratio: lim ? fmt(ratio, 2) : '-',
+    budget: s.budget !== undefined && lim ? `>=${s.budget.toFixed(2)}` : '-',
+    result: pass,
+    rss: mib(rss),
+  });
+  raw.push({ scenario: s.name, connections: conc, service: r, limit: lim, ratio, budget: s.budget ?? null, result: pass, peakRssBytes: rss });
+}
+
+// ---------------------------------------------------------------- main
+
+const work = mkdtempSync(join(tmpdir(), 'glance-bench-'));
+let embedded: EmbeddedMongo | undefined;
+let service: Child | undefined;
+let limits: Child | undefined;
+let client: MongoClient | undefined;
+let sampler: RssSampler | undefined;
+
+async function cleanup(): Promise<void> {
+  sampler?.stop();
+  await limits?.stop().catch(() => undefined);
+  await service?.stop().catch(() => undefined);
+  if (client && process.env.MONGODB_URI) await client.db(DB).dropDatabase().catch(() => undefined);
+  await client?.close().catch(() => undefined);
+  await embedded?.stop().catch(() => undefined);
+  rmSync(work, { recursive: true, force: true });
+}
+
+const DB = `bench_${randomUUID().replace(/-/g, '').slice(0, 8)}`;
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  if (!argv['no-build']) {
+    log('building (npm run build)');
+    const b = spawnSync('npm', ['run', '-s', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+    // tsc still emits JavaScript when a type check fails; measure it, but say so loudly.
+    if (b.status !== 0) log('WARNING: npm run build reported type errors; benchmarking the JavaScript it emitted');
+  }
+  const main = join(PROJECT_ROOT, 'dist', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run without --no-build`);
+
+  let uri = process.env.MONGODB_URI;
+  if (!uri) {
+    log('starting the embedded store (jongodb)');
+    embedded = await startEmbeddedMongo({});
+    uri = embedded.uri;
+  }
+  client = new MongoClient(uri, { maxPoolSize: 20 });
+  await client.connect();
+  const db = client.db(DB);
+
+  // A signing key the bench controls: the service trusts its public half (JWKS file).
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const privateJwk: JWK = { ...(await exportJWK(privateKey)), alg: 'ES256', kid: 'bench' };
+  const jwksFile = join(work, 'jwks.json');
+  writeFileSync(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', kid: 'bench' }] }));
+  const token = (projectId: string, roles: string[]) =>
+    mintToken(privateJwk, { sub: `user-${projectId}`, project_id: projectId, roles }, { issuer: ISSUER, audience: AUDIENCE, expiresIn: '6h' });
+
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL,
+    MONGODB_URI: uri,
+    MONGODB_DB: DB,
+    AUTH_MODE: 'jwt',
+    JWT_PUBLIC_KEY_FILE: jwksFile,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    DATA_DIR: dataDir,
+    ...(process.env.BENCH_SERVICE_ENV ? (JSON.parse(process.env.BENCH_SERVICE_ENV) as Record<string, string>) : {}),
+  };
+
+  // The 33 standard namespaces, through the project's own loader, before the service starts.
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const corpus = process.env.BENCH_METADEFS_DIR ?? (existsSync(join(PROJECT_ROOT, 'metadefs')) ? join(PROJECT_ROOT, 'metadefs') : '/work/shared/metadefs');
+  let namespacesLoaded = false;
+  if (pkg.scripts.metadefs) {
+    log(`loading the standard namespaces from ${corpus}`);
+    const r = spawnSync('npm', ['run', '-s', 'metadefs', '--', 'load', corpus], { cwd: PROJECT_ROOT, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+    if (r.status !== 0) log(`metadefs load failed (${r.status}): ${(r.stderr || r.stdout).slice(-600)}`);
+    else namespacesLoaded = true;
+  } else log('no `npm run metadefs` yet: namespace scenarios skipped');
+
+  const port = await freePort();
+  const nodeArgs = argv.profile ? ['--cpu-prof', `--cpu-prof-dir=${argv.profile}`] : [];
+  log(`starting the service: node ${[...nodeArgs, 'dist/src/main.js'].join(' ')} (NODE_ENV=production, port ${port})`);
+  service = await startChild({ name: 'service', command: process.execPath, args: [...nodeArgs, main], env: { ...env, HOST: '127.0.0.1', PORT: String(port) }, port, healthPath: '/healthz', logFile: join(work, 'service.log'), cwd: PROJECT_ROOT });
+  sampler = new RssSampler(service.pid);
+  const base = service.url;
+
+  const member = await token(project(0), ['member', 'reader']);
+  const admin = await token('bench-admin', ['admin', 'member', 'reader']);
+  const auth = { 'X-Auth-Token': member };
+
+  // ------------------------------------------------------------ seeding images
+  let clones: Clone[] = [];
+  let template: Template | undefined;
+  let snap: Awaited<ReturnType<typeof snapshot>> = [];
+  const baseTime = Date.UTC(2025, 0, 1);
+  const TIERS = ['gold', 'silver', 'bronze', 'iron'];
+  let imagesApi = has('POST', '/v2/images') && has('GET', '/v2/images/{}');
+  if (imagesApi) {
+    const probe = await http(base, 'GET', '/v2/images?limit=1', { token: member });
+    if (probe.status !== 200) {
+      log(`images API not usable yet (GET /v2/images: ${probe.status}): image scenarios skipped`);
+      imagesApi = false;
+    }
+  }
+  if (imagesApi) {
+    template = { imageId: '', owner: project(0), member: 'bench-tplmember', name: 'bench-template', varying: { 'tier-TPL': TIERS, 'os-TPL': ['ubuntu', 'debian', 'fedora', 'centos', 'windows'] } };
+    const created = await expect(
+      http(base, 'POST', '/v2/images', {
+        token: member,
+        body: { name: template.name, disk_format: 'qcow2', container_format: 'bare', visibility: 'shared', tags: ['bench', 'seed', 'tier-TPL'], bench_tier: 'tier-TPL', os_distro: 'os-TPL', hw_disk_bus: 'virtio', description: 'Benchmark image cloned in bulk' },
+      }),
+      201,
+      'create the template image',
+    );
+    template.imageId = created.json().id;
+    if (has('POST', '/v2/images/{}/members')) {
+      await expect(http(base, 'POST', `/v2/images/${template.imageId}/members`, { token: member, body: { member: template.member } }), 200, 'add a member to the template');
+      const other = await token(template.member, ['member', 'reader']);
+      if (has('PUT', '/v2/images/{}/members/{}'))
+        await expect(http(base, 'PUT', `/v2/images/${template.imageId}/members/${template.member}`, { token: other, body: { status: 'accepted' } }), 200, 'accept the membership');
+    }
+    snap = await snapshot(db, template.imageId);
+    log(`template image ${template.imageId}: cloning ${snap.map((s) => `${s.docs.length} ${s.collection} doc(s)`).join(', ')} per image`);
+    const t = Date.now();
+    clones = await cloneImages(db, template, snap, 0, SMALL, baseTime);
+    log(`seeded ${clones.length} images in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  } else log('no images API yet: image scenarios skipped');
+
+  // ------------------------------------------------------------ limit server
+  const limitPort = await freePort();
+  const limitCfg: LimitConfig = { port: limitPort, bytes: [], ajv: [], driver: { uri, db: DB, show: [], lists: [] } };
+  const scenarios: { s: Scenario; phase: 'small' | 'full' | 'late' }[] = [];
+  const want = (name: string) => !ONLY || ONLY.has(name) || [...ONLY].some((o) => name.startsWith(o));
+
+  /** Captures the real endpoint's response and registers a bare express route replaying it. */
+  const bytesLimit = async (name: string, method: 'GET', path: string, routePath: string): Promise<Scenario['limit']> => {
+    const r = await expect(http(base, method, path, { token: member }), 200, `capture ${name}`);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(k)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    limitCfg.bytes.push({ method, path: routePath, status: r.status, headers, bodyBase64: r.body.toString('base64') });
+    return { kind: 'bytes', spec: { method, path: path } };
+  };
+
+  // The pipeline alone (authn, routing, validation, respond) on a static authenticated read.
+  if (has('GET', '/v2/info/import') && want('pipeline'))
+    scenarios.push({ phase: 'small', s: { name: 'pipeline: GET /v2/info/import', spec: { method: 'GET', path: '/v2/info/import', headers: auth }, limit: await bytesLimit('info import', 'GET', '/v2/info/import', '/v2/info/import') } });
+
+  if (namespacesLoaded && has('GET', '/v2/metadefs/namespaces/{}')) {
+    const ns = 'OS::Compute::CPUPinning';
+    if (want('namespace show'))
+      scenarios.push({ phase: 'small', s: { name: 'namespace show', spec: { method: 'GET', path: `/v2/metadefs/namespaces/${ns}`, headers: auth }, limit: await bytesLimit('namespace show', 'GET', `/v2/metadefs/namespaces/${ns}`, '/v2/metadefs/namespaces/:ns'), budget: 0.5 } });
+  }
+  if (namespacesLoaded && has('GET', '/v2/metadefs/namespaces')) {
+    // one bare route for both lists: express routes on the path, the query selects the captured body
+    const list = await expect(http(base, 'GET', '/v2/metadefs/namespaces?limit=100', { token: member }), 200, 'capture namespace list');
+    const rt = await expect(http(base, 'GET', '/v2/metadefs/namespaces?resource_types=OS::Nova::Flavor', { token: member }), 200, 'capture namespace list by resource type');
+    log(`namespace list: ${list.json().namespaces.length} namespaces (${list.body.length} bytes); for OS::Nova::Flavor: ${rt.json().namespaces.length}`);
+    const hdr = (r: Reply) => {
+      const h: Record<string, string> = {};
+      for (const [k, v] of Object.entries(r.headers)) if (v !== undefined && !['date', 'connection', 'keep-alive', 'transfer-encoding', 'content-length'].includes(k)) h[k] = Array.isArray(v) ? v.join(', ') : v;
+      return h;
+    };
+    limitCfg.bytes.push({ method: 'GET', path: '/bytes/ns-list', status: 200, headers: hdr(list), bodyBase64: list.body.toString('base64') });
+    limitCfg.bytes.push({ method: 'GET', path: '/bytes/ns-list-rt', status: 200, headers: hdr(rt), bodyBase64: rt.body.toString('base64') });
+    if (want('namespace list'))
+      scenarios.push({ phase: 'small', s: { name: 'namespace list (limit 100)', spec: { method: 'GET', path: '/v2/metadefs/namespaces?limit=100', headers: auth }, limit: { kind: 'bytes', spec: { method: 'GET', path: '/bytes/ns-list' } }, budget: 0.5 } });
+    if (want('namespace list'))
+      scenarios.push({ phase: 'small', s: { name: 'namespace list (resource_types)', spec: { method: 'GET', path: '/v2/metadefs/namespaces?resource_types=OS::Nova::Flavor', headers: auth }, limit: { kind: 'bytes', spec: { method: 'GET', path: '/bytes/ns-list-rt' } }, budget: 0.5 } });
+  }
+
+  // The raw-driver equivalents of the service's image queries (see docs/performance.md).
+  const P = project(0);
+  const readFilter = { deleted: false, $or: [{ owner: P }, { visibility: { $in: ['public'] } }, { visibility: 'shared', member_keys: `${P}:accepted` }] };
+  const listSort = { created_at: -1 as const, _id: -1 as const };
+  const listFilterEjson = BSON.EJSON.stringify(readFilter);
+  const propFilterEjson = BSON.EJSON.stringify({ $and: [readFilter, { 'properties.bench_tier': 'gold' }] });
+  if (imagesApi) {
+    limitCfg.driver!.show.push({ path: '/raw/images/:id', collection: 'images' });
+    limitCfg.driver!.lists.push({ path: '/raw/images', collection: 'images', filterEjson: listFilterEjson, sort: listSort, limit: 25, key: 'images' });
+    limitCfg.driver!.lists.push({ path: '/raw/images-gold', collection: 'images', filterEjson: propFilterEjson, sort: listSort, limit: 25, key: 'images' });
+    if (want('image list'))
+      scenarios.push({ phase: 'small', s: { name: `image list @${SMALL}`, spec: { method: 'GET', path: '/v2/images', headers: auth }, limit: { kind: 'driver', spec: { method: 'GET', path: '/raw/images' } }, budget: 0.5 } });
+    if (want('image list'))
+      scenarios.push({ phase: 'full', s: { name: `image list @${IMAGES}`, spec: { method: 'GET', path: '/v2/images', headers: auth }, limit: { kind: 'driver', spec: { method: 'GET', path: '/raw/images' } }, budget: 0.5 } });
+    if (want('image list'))
+      scenarios.push({ phase: 'full', s: { name: `image list @${IMAGES} bench_tier=gold`, spec: { method: 'GET', path: '/v2/images?bench_tier=gold', headers: auth }, limit: { kind: 'driver', spec: { method: 'GET', path: '/raw/images-gold' } }, budget: 0.5 } });
+  }
+
+  // ------------------------------------------------------------ run
+  limits = await startChild({ name: 'limit server', command: process.execPath, args: ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'limit-server.ts'), writeCfg(limitCfg)], env: { ...process.env, NODE_ENV: 'production' }, port: limitPort, healthPath: '/__health', logFile: join(work, 'limits.log'), cwd: PROJECT_ROOT });
+
+  const runScenario = async (s: Scenario) => {
+    for (const c of CONNECTIONS) {
+      await drive(base, s.spec, c, WARMUP);
+      sampler!.window();
+      const r = await drive(base, s.spec, c, DURATION);
+      const rss = sampler!.peakBytes();
+      let lim: LoadResult | null = null;
+      if (s.limit) {
+        await drive(limits!.url, { ...s.limit.spec, vary: s.limit.spec.vary }, c, WARMUP);
+        lim = await drive(limits!.url, s.limit.spec, c, DURATION);
+        if (lim.errors) log(`${s.name} limit: ${lim.errors} errors`);
+      }
+      row(s, c, r, lim, rss);
+      log(`${s.name} c=${c}: ${fmt(r.rps)} req/s p99 ${fmt(r.p99, 1)} ms, errors ${r.errors}${lim ? `; limit ${fmt(lim.rps)} req/s` : ''}`);
+    }
+  };
+
+  for (const { s } of scenarios.filter((x) => x.phase === 'small')) await runScenario(s);
+
+  if (imagesApi && template && IMAGES > SMALL) {
+    const t = Date.now();
+    clones = clones.concat(await cloneImages(db, template, snap, SMALL, IMAGES, baseTime));
+    log(`seeded up to ${clones.length} images in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  for (const { s } of scenarios.filter((x) => x.phase === 'full')) await runScenario(s);
+
+  // Image show: random images the caller owns; the raw driver reads the same ids.
+  if (imagesApi && want('image show')) {
+    const own = clones.filter((c) => c.owner === P).map((c) => c.id);
+    const pick = () => own[Math.floor(Math.random() * own.length)];
+    await expect(http(base, 'GET', `/v2/images/${own[0]}`, { token: member }), 200, 'image show');
+    await runScenario({
+      name: 'image show',
+      spec: { method: 'GET', path: `/v2/images/${own[0]}`, headers: auth, vary: () => ({ path: `/v2/images/${pick()}` }) },
+      limit: { kind: 'driver', spec: { method: 'GET', path: `/raw/images/${own[0]}`, vary: () => ({ path: `/raw/images/${pick()}` }) } },
+      budget: 0.5,
+    });
+  }
+
+  // Writes (after the reads: they grow the collection).
+  if (imagesApi && want('image create')) {
+    await runScenario({
+      name: 'image create',
+      spec: { method: 'POST', path: '/v2/images', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-new', disk_format: 'raw', container_format: 'bare', bench_tier: 'gold', tags: ['bench'] }) },
+    });
+  }
+  if (imagesApi && has('PATCH', '/v2/images/{}') && want('image patch')) {
+    const own = clones.filter((c) => c.owner === P).map((c) => c.id);
+    let n = 0;
+    await runScenario({
+      name: 'image patch (json-patch)',
+      spec: {
+        method: 'PATCH',
+        path: `/v2/images/${own[0]}`,
+        headers: { ...auth, 'content-type': 'application/openstack-images-v2.1-json-patch' },
+        body: '[]',
+        vary: () => {
+          n++;
+          return { path: `/v2/images/${own[n % own.length]}`, body: JSON.stringify([{ op: 'replace', path: '/bench_tier', value: `tier-${n % 7}` }, { op: 'add', path: '/bench_counter', value: String(n) }]) };
+        },
+      },
+    });
+  }
+
+  // ------------------------------------------------------------ data
+  if (imagesApi && has('PUT', '/v2/images/{}/file') && !argv['no-data'] && want('data')) {
+    rows.push(...(await runDataScenarios({ base, token: member, sampler, work: dataDir, mib: DATA_MIB, log })));
+  }
+
+  const table = formatTable(rows);
+  process.stdout.write(`\nglance-ts benchmark — ${new Date().toISOString()} — ${IMAGES} images, ${DURATION}s per run, connections ${CONNECTIONS.join('/')}${quick ? ' (quick)' : ''}\n`);
+  process.stdout.write(`store: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded jongodb'}; service: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL}\n\n`);
+  process.stdout.write(table + '\n\n');
+  const failed = rows.filter((r) => r.result === 'FAIL').length;
+  process.stdout.write(`${rows.filter((r) => r.result === 'PASS').length} pass, ${failed} fail; total ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  if (argv.json) writeFileSync(argv.json, JSON.stringify({ date: new Date().toISOString(), images: IMAGES, duration: DURATION, rows: raw.concat(rows.filter((r) => r.raw).map((r) => r.raw!)) }, null, 2));
+}
+
+function writeCfg(cfg: LimitConfig): string {
+  const f = join(work, 'limits.json');
+  writeFileSync(f, JSON.stringify(cfg));
+  return f;
+}
+
+try {
+  await main();
+  await cleanup();
+} catch (e) {
+  log(`FAILED: ${(e as Error).stack ?? e}`);
+  if (service) log(`service log: ${service.logFile}`);
+  await cleanup();
+  process.exit(1);
+}
