@@ -40,10 +40,24 @@ export const SETTINGS = {
   SHUTDOWN_TIMEOUT: s('int', 10000, 'Milliseconds to wait for in-flight requests on SIGTERM before closing.', { min: 0 }),
   LIMIT_PARAM_DEFAULT: s('int', 25, 'Default page size of collection lists.', { min: 1 }),
   API_LIMIT_MAX: s('int', 1000, 'Largest page size of collection lists (larger limits are capped).', { min: 1 }),
+  DISK_FORMATS: s('list', ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'], 'Allowed image disk_format values (also the enum of /v2/schemas/image).'),
+  CONTAINER_FORMATS: s('list', ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'], 'Allowed image container_format values (also the enum of /v2/schemas/image).'),
+  IMAGE_COUNT_QUOTA: s('int', -1, 'Per-project number of images (not deleted) a project may own (-1 unlimited; 413 beyond).', { min: -1 }),
+  IMAGE_PROPERTY_QUOTA: s('int', 128, 'Custom properties per image (-1 unlimited; 413 beyond).', { min: -1 }),
+  IMAGE_TAG_QUOTA: s('int', 128, 'Tags per image (-1 unlimited; 413 beyond).', { min: -1 }),
+  IMAGE_MEMBER_QUOTA: s('int', 128, 'Members per image (-1 unlimited; 413 beyond).', { min: -1 }),
+  IMAGE_LOCATION_QUOTA: s('int', 10, 'Locations per image (-1 unlimited; 413 beyond).', { min: -1 }),
+  PROJECT_QUOTAS_FILE: s<string | null>('string', null, 'YAML/JSON file of per-project overrides of the image quotas: `{"<project id>": {"image_count": 10, "properties": 20, "tags": 5, "members": 3, "locations": 2}}`.'),
   IMPORT_METHODS: s('list', ['glance-direct', 'web-download', 'copy-image'], 'Enabled interoperable import methods.', {
     values: ['glance-direct', 'web-download', 'copy-image', 'glance-download'],
   }),
   DATA_DIR: s('string', './data', 'Directory for local state: the generated development signing key, the default file store.'),
+  IMAGE_CACHE_ENABLED: s<boolean | null>('bool', null, 'Local read-through image cache and the /v2/cache API. Unset: on in the zero-config start (MONGODB_URI unset), else off.'),
+  IMAGE_CACHE_DIR: s<string | null>('string', null, 'Directory of the image cache (default: DATA_DIR/image-cache). One service process per directory.'),
+  IMAGE_CACHE_MAX_SIZE: s('int', 10737418240, 'Largest total size of cached image data in bytes; least-recently-used copies are evicted beyond it.', { min: 1 }),
+  IMAGE_CACHE_PREFETCH_CONCURRENCY: s('int', 2, 'Images the prefetcher fetches at once.', { min: 1, max: 64 }),
+  IMAGE_CACHE_PREFETCH_RETRIES: s('int', 3, 'Retries of a failed prefetch (exponential back-off) before the image is dropped from the queue.', { min: 0 }),
+  IMAGE_CACHE_PREFETCH_BACKOFF: s('int', 1000, 'Milliseconds before the first prefetch retry (doubled each time).', { min: 0 }),
   AUTH_MODE: s('enum', 'jwt', 'How callers are identified: jwt, keystone or trusted-proxy.', { values: ['jwt', 'keystone', 'trusted-proxy'] }),
   JWT_PUBLIC_KEY_FILE: s<string | null>('string', null, 'PEM (SPKI) public key or JWK/JWKS file that signs accepted JWTs. With neither this nor JWT_JWKS_URL, a key pair is generated under DATA_DIR (development).'),
   JWT_JWKS_URL: s<string | null>('url', null, 'JWKS endpoint with the keys that sign accepted JWTs.'),
@@ -56,15 +70,6 @@ export const SETTINGS = {
   JWT_ROLES_CLAIM: s('string', 'roles', 'JWT claim holding the role names (array or comma-separated string).'),
   JWT_USER_CLAIM: s('string', 'sub', 'JWT claim holding the user id.'),
   POLICY_FILE: s<string | null>('string', null, 'oslo.policy YAML/JSON file overriding the default rules of policies/defaults.yaml (e.g. `"publicize_image": "role:admin or role:member"`); an unknown rule name or bad syntax stops the service.'),
-  KEYSTONE_URL: s<string | null>('url', null, 'Keystone v3 endpoint that validates tokens in AUTH_MODE=keystone (e.g. http://127.0.0.1:5000/v3).'),
-  KEYSTONE_USERNAME: s<string | null>('string', null, 'User this service authenticates as to validate tokens (AUTH_MODE=keystone).'),
-  KEYSTONE_PASSWORD: s<string | null>('string', null, "Password of KEYSTONE_USERNAME (AUTH_MODE=keystone)."),
-  KEYSTONE_PROJECT: s<string | null>('string', null, "Project (name) of the service's own token (AUTH_MODE=keystone)."),
-  KEYSTONE_USER_DOMAIN: s('string', 'Default', 'Domain name of KEYSTONE_USERNAME.'),
-  KEYSTONE_PROJECT_DOMAIN: s('string', 'Default', 'Domain name of KEYSTONE_PROJECT.'),
-  KEYSTONE_CACHE_SIZE: s('int', 10000, 'Validated Keystone tokens kept in memory (LRU; 0 = no cache).', { min: 0 }),
-  KEYSTONE_CACHE_TTL: s('int', 60, 'Seconds a validated Keystone token is trusted before it is validated again (never beyond its expiry; bounds how long a revoked token keeps working; 0 = validate every request).', { min: 0 }),
-  KEYSTONE_TIMEOUT: s('int', 5000, 'Milliseconds to wait for Keystone before answering 503.', { min: 100 }),
   ENABLED_BACKENDS: s('list', [] as string[], 'Image stores as comma-separated `id:type` (types: file, gridfs, http), e.g. `fast:file,db:gridfs,web:http`. Unset: one file store `file` and no multi-store API.'),
   DEFAULT_BACKEND: s<string | null>('string', null, 'Store id that receives uploads without a store header (default: the first writable one of ENABLED_BACKENDS).'),
   STORE_OPTIONS: s<string | null>('string', null, 'Per-store options as JSON: `{"<id>": {"data_dir": "...", "description": "...", "weight": 0, "bucket": "...", "chunk_size": 261120}}` (file stores default to DATA_DIR/stores/<id>, GridFS buckets to store_<id>).'),
@@ -79,11 +84,6 @@ export const SETTINGS = {
   QUOTA_IMAGE_STAGE_TOTAL: s('int', -1, 'Per-project total size of staged data in MiB (-1 unlimited).', { min: -1 }),
   QUOTA_IMAGE_COUNT_UPLOADING: s('int', -1, 'Per-project number of images being uploaded/staged/imported at once (-1 unlimited).', { min: -1 }),
   UPLOAD_STALE_AFTER: s('int', 3600, 'Seconds after which an image left in saving/importing with no live upload on this server is reset to queued and its partial bytes removed (sweeper; also at start-up).', { min: 10 }),
-} satisfies Record<string, Setting<unknown>>;
-
-export type SettingName = keyof typeof SETTINGS;
-export type Config = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
-
   KEYSTONE_URL: s<string | null>('url', null, 'Keystone v3 endpoint that validates tokens in AUTH_MODE=keystone (e.g. http://127.0.0.1:5000/v3).'),
   KEYSTONE_USERNAME: s<string | null>('string', null, 'User this service authenticates as to validate tokens (AUTH_MODE=keystone).'),
   KEYSTONE_PASSWORD: s<string | null>('string', null, "Password of KEYSTONE_USERNAME (AUTH_MODE=keystone)."),
@@ -99,6 +99,11 @@ export type Config = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
   VALIDATION_MAX_BATCH: s('int', 100, 'Most property maps in one batch validation call (413 beyond).', { min: 1 }),
   METADEFS_AUTOLOAD_DIR: s<string | null>('string', null, 'Directory of metadef namespace JSON files loaded at start (existing namespaces are kept). Unset: etc/metadefs (the 33 standard namespaces) when MONGODB_URI is unset, else nothing.'),
   METADEF_CACHE_CHECK_MS: s('int', 1000, 'Milliseconds a process serves metadefs from memory before checking the catalogue version stamp in MongoDB again (writes by this process are seen at once).', { min: 0 }),
+} satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Config = { [K in SettingName]: (typeof SETTINGS)[K]['default'] };
+
 export class ConfigError extends Error {}
 
 function coerce(name: string, def: Setting<unknown>, raw: unknown): unknown {
