@@ -6,6 +6,10 @@ import type { Logger } from './log.js';
 import type { Mongo } from './db/mongo.js';
 import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
 import { createAuthorizer, type Authorizer } from './authz/index.js';
+import { createImageCatalogue } from './services/image-catalogue.js';
+import type { ImagesService } from './services/images.js';
+import type { MembersService } from './services/members.js';
+import type { ImageSchemas } from './services/image-schemas.js';
 import { logNotifier, type Notifier } from './notifier/notifier.js';
 import { createApi, type PipelineArgs } from './http/api.js';
 import { allHandlers } from './http/handlers/index.js';
@@ -26,6 +30,11 @@ export interface Services {
   authenticator: Authenticator;
   /** Policy enforcement (policies/ + POLICY_FILE): see src/authz/authorizer.ts. */
   authz: Authorizer;
+  /** Image records, members, tags, status machine (src/services/images.ts). */
+  images: ImagesService;
+  imageMembers: MembersService;
+  /** /v2/schemas/image(s), member(s) with the configured formats. */
+  imageSchemas: ImageSchemas;
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
 }
@@ -71,14 +80,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
   const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
   const features = (): VersionFeatures => ({ multiStore: false, cache: false });
+  const notifier = logNotifier(log);
+  const catalogue = await createImageCatalogue({ db: mongo.db, config, authz, notifier });
   const services: Services = {
     config,
     log,
     mongo,
     db: mongo.db,
-    notifier: logNotifier(log),
+    notifier,
     authenticator,
     authz,
+    ...catalogue,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };

@@ -18,6 +18,218 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List images visible to the caller (filters, sorting, keyset pagination)
+         * @description Filters, sorting and pagination as glance-v2-api.md §1.6–§1.8. Any query parameter that is
+         *     not listed here is an exact-match filter on a custom property.
+         */
+        get: operations["listImages"];
+        put?: never;
+        /** Create an image record (status queued) */
+        post: operations["createImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        /** Show an image */
+        get: operations["showImage"];
+        put?: never;
+        post?: never;
+        /** Delete an image */
+        delete: operations["deleteImage"];
+        options?: never;
+        head?: never;
+        /** Update an image with a JSON patch */
+        patch: operations["updateImage"];
+        trace?: never;
+    };
+    "/v2/images/{image_id}/actions/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate an active image */
+        post: operations["deactivateImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/actions/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate a deactivated image */
+        post: operations["reactivateImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/tags/{tag}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Add a tag (idempotent) */
+        put: operations["addImageTag"];
+        post?: never;
+        /** Remove a tag */
+        delete: operations["deleteImageTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        /** List the members of a shared image */
+        get: operations["listImageMembers"];
+        put?: never;
+        /** Share a shared image with a project */
+        post: operations["createImageMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        /** Show one member */
+        get: operations["showImageMember"];
+        /** Accept or reject a share (the member project only) */
+        put: operations["updateImageMember"];
+        post?: never;
+        /** Stop sharing with a project */
+        delete: operations["deleteImageMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of an image (with the configured formats) */
+        get: operations["getImageSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of an image list */
+        get: operations["getImagesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/member": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of an image member */
+        get: operations["getMemberSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of a member list */
+        get: operations["getMembersSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -86,6 +298,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/metadefs/resource_types/{resource_type}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. OS::Nova::Flavor, OS::Glance::Image, OS::Cinder::Volume */
+                resource_type: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a property map against the metadata definitions of a resource type
+         * @description Our extension to the v2 API. Each key is looked up as consumers write it: the
+         *     association's `prefix` followed by the property name (`hw:cpu_policy` for
+         *     OS::Nova::Flavor, `hw_cpu_policy` for OS::Glance::Image), among the properties and the
+         *     object properties of every namespace the caller may see (`get_metadef_namespace`) that
+         *     is associated with the resource type with the same `properties_target` (absent on both
+         *     sides counts as equal). String values are read as consumers read them: booleans as
+         *     `true/false, yes/no, on/off, 1/0, t/f, y/n` (any case), integers as `"4"`, numbers as
+         *     `"1.5"`; where the definition lists `operators`, `<or> a <or> b` and `<all-in> a b` are
+         *     checked operand by operand; array properties also take `a, b` (comma-separated) or a
+         *     JSON list. A key several namespaces define must satisfy all of them.
+         *     Every answer reflects every metadef write that returned before the call.
+         */
+        post: operations["validateProperties"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/resource_types/{resource_type}/validate/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resource_type: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check many property maps in one call
+         * @description Our extension to the v2 API. Same rules as `validateProperties`, for up to
+         *     VALIDATION_MAX_BATCH maps (413 beyond) checked against one catalogue version;
+         *     `items[i]` of the answer is the verdict for `items[i]` of the request.
+         */
+        post: operations["validatePropertiesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -100,6 +369,71 @@ export interface components {
                 message: string;
                 request_id?: string;
             };
+        };
+        JsonSchema: {
+            name: string;
+            properties: Record<string, never>;
+        } & {
+            [key: string]: unknown;
+        };
+        ImagePatch: {
+            /** @enum {string} */
+            op?: "add" | "replace" | "remove";
+            path?: string;
+            value?: unknown;
+        }[];
+        ImageLocationView: {
+            url: string;
+            metadata: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An image. Custom properties are extra string-valued keys. */
+        Image: {
+            id: string;
+            name: string | null;
+            /** @enum {string} */
+            status: "queued" | "saving" | "uploading" | "importing" | "active" | "deactivated" | "killed" | "pending_delete" | "deleted";
+            /** @enum {string} */
+            visibility: "public" | "private" | "shared" | "community";
+            protected: boolean;
+            os_hidden: boolean;
+            checksum: string | null;
+            os_hash_algo: string | null;
+            os_hash_value: string | null;
+            owner: string | null;
+            size: number | null;
+            virtual_size: number | null;
+            min_disk: number;
+            min_ram: number;
+            container_format: string | null;
+            disk_format: string | null;
+            created_at: string;
+            updated_at: string;
+            tags: string[];
+            self: string;
+            file: string;
+            schema: string;
+            locations?: components["schemas"]["ImageLocationView"][];
+            direct_url?: string;
+            stores?: string;
+        } & {
+            [key: string]: string;
+        };
+        ImageList: {
+            images: components["schemas"]["Image"][];
+            first: string;
+            next?: string;
+            schema: string;
+        };
+        ImageMember: {
+            member_id: string;
+            image_id: string;
+            /** @enum {string} */
+            status: "pending" | "accepted" | "rejected";
+            created_at: string;
+            updated_at: string;
+            schema: string;
         };
         VersionsDocument: {
             versions: {
@@ -118,6 +452,41 @@ export interface components {
             status: "ok" | "unavailable";
             checks?: {
                 [key: string]: string;
+            };
+        };
+        /** @description Property name (as the consumer writes it, prefix included) → value. Values nested deeper than a list of scalars are refused (400). */
+        PropertyMap: {
+            [key: string]: string | number | boolean | (string | number | boolean)[];
+        };
+        /** @description Only these namespaces (each must exist and be visible to the caller, else 400). */
+        ValidationNamespaces: string[];
+        /** @description The association's properties_target, e.g. `image` for Cinder volume image metadata, `metadata` or `scheduler_hints` for Nova servers. */
+        ValidationPropertiesTarget: string;
+        PropertyValidationRequest: {
+            properties: components["schemas"]["PropertyMap"];
+            namespaces?: components["schemas"]["ValidationNamespaces"];
+            properties_target?: components["schemas"]["ValidationPropertiesTarget"];
+        };
+        PropertyVerdict: {
+            /**
+             * @description `unknown`: no visible namespace defines this key for the resource type
+             * @enum {string}
+             */
+            status: "valid" | "invalid" | "unknown";
+            /** @description The namespace whose definition decided (the violated one when invalid) */
+            namespace?: string;
+            /** @description The object of that namespace defining the property */
+            object?: string;
+            /** @description Why it is invalid: key, value, constraint, allowed values, namespace */
+            message?: string;
+            /** @description Part of the definition could not be checked (e.g. a pattern the linear-time engine cannot run) */
+            warning?: string;
+        };
+        PropertyValidationResult: {
+            /** @description no property is invalid (unknown ones do not count) */
+            valid: boolean;
+            properties: {
+                [key: string]: components["schemas"]["PropertyVerdict"];
             };
         };
     };
@@ -162,6 +531,458 @@ export interface operations {
                             value: string[];
                         };
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
+                /** @description Page size (default LIMIT_PARAM_DEFAULT, capped at API_LIMIT_MAX) */
+                limit?: string;
+                /** @description Id of the last image of the previous page */
+                marker?: string;
+                sort_key?: string[];
+                sort_dir?: string[];
+                /** @description key[:dir],key[:dir] */
+                sort?: string;
+                tag?: string[];
+                name?: string;
+                id?: string;
+                status?: string;
+                visibility?: string;
+                member_status?: string;
+                owner?: string;
+                container_format?: string;
+                disk_format?: string;
+                size_min?: string;
+                size_max?: string;
+                protected?: string;
+                os_hidden?: string;
+                created_at?: string;
+                updated_at?: string;
+                /** @description Exact-match filters on any other attribute or custom property. */
+                properties?: {
+                    [key: string]: unknown;
+                };
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of images */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageList"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description The new image */
+            201: {
+                headers: {
+                    Location?: string;
+                    "OpenStack-image-import-methods"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    showImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/openstack-images-v2.1-json-patch": components["schemas"]["ImagePatch"];
+                "application/openstack-images-v2.0-json-patch": components["schemas"]["ImagePatch"];
+            };
+        };
+        responses: {
+            /** @description The updated image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deactivateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deactivated (or already deactivated) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    reactivateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reactivated (or already active) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addImageTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tagged */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteImageTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                tag: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listImageMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Members */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        members: components["schemas"]["ImageMember"][];
+                        schema: string;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createImageMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    member: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new member (status pending) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMember"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    showImageMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMember"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateImageMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "rejected";
+                };
+            };
+        };
+        responses: {
+            /** @description The member */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMember"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteImageMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getImageSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonSchema"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getImagesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonSchema"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMemberSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonSchema"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMembersSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Schema */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonSchema"];
                 };
             };
             default: components["responses"]["Error"];
@@ -254,6 +1075,75 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+        };
+    };
+    validateProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. OS::Nova::Flavor, OS::Glance::Image, OS::Cinder::Volume */
+                resource_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PropertyValidationRequest"];
+            };
+        };
+        responses: {
+            /** @description Per-property verdicts (a 200 also when properties are invalid) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PropertyValidationResult"];
+                };
+            };
+            400: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    validatePropertiesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resource_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    items: {
+                        properties: components["schemas"]["PropertyMap"];
+                    }[];
+                    namespaces?: components["schemas"]["ValidationNamespaces"];
+                    properties_target?: components["schemas"]["ValidationPropertiesTarget"];
+                };
+            };
+        };
+        responses: {
+            /** @description One result per item, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description every item is valid */
+                        valid: boolean;
+                        items: components["schemas"]["PropertyValidationResult"][];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            default: components["responses"]["Error"];
         };
     };
 }

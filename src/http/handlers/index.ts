@@ -2,12 +2,18 @@ import type { Services } from '../../app.js';
 import type { Handler, OperationId } from '../types.js';
 import { systemHandlers } from './system.js';
 import { discoveryHandlers } from './discovery.js';
+import { imageHandlers } from './images.js';
+import { imageMemberHandlers } from './image-members.js';
+import { imageSchemaHandlers } from './image-schemas.js';
 
 /** Every operation handler, keyed by operationId. One module per tag. */
 export function allHandlers(s: Services): Partial<Record<OperationId, Handler<never>>> {
   const groups: Record<string, Handler<never>>[] = [
     systemHandlers({ features: s.features, readiness: s.readiness }) as never,
     discoveryHandlers(s) as never,
+    imageHandlers(s) as never,
+    imageMemberHandlers(s) as never,
+    imageSchemaHandlers(s) as never,
   ];
   const all: Record<string, Handler<never>> = {};
   for (const g of groups) {

@@ -1,0 +1,356 @@
+import { randomUUID } from 'node:crypto';
+import type { Document, Filter } from 'mongodb';
+import type { RequestContext } from '../authn/context.js';
+import type { Notifier } from '../notifier/notifier.js';
+import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
+import { assertTransition, UNLISTED_STATUSES } from '../domain/image-status.js';
+import type { ImageChanges, ImageRecord, ImagesRepository, Visibility } from '../repositories/images.js';
+import type { ImageAuthorizer } from './image-authz.js';
+import type { ImageSchemas } from './image-schemas.js';
+import type { ImageQuotas } from './image-quotas.js';
+import { pageLinks, parseListQuery, visibilityPredicates } from './image-list-query.js';
+import { parsePatch, patchMediaType, type PatchChange } from './image-patch.js';
+
+/**
+ * The image catalogue: records without bytes (glance-v2-api.md §2.1, §3, §4, §5).
+ * Each method checks access first (policy via the authorizer, then the domain rules that bind
+ * admins too), then reads/writes through the repository, then notifies.
+ */
+
+export const BASE_ATTRIBUTES = [
+  'name', 'disk_format', 'container_format', 'visibility', 'size', 'virtual_size', 'status', 'checksum', 'protected',
+  'min_ram', 'min_disk', 'owner', 'os_hidden', 'os_hash_algo', 'os_hash_value', 'id', 'created_at', 'updated_at', 'tags',
+] as const;
+/** Read-only on PATCH (403). */
+const READONLY_PATCH = new Set(['created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id', 'os_hash_algo', 'os_hash_value', 'stores']);
+/** Read-only on create (403); `id` may be chosen. */
+const READONLY_CREATE = new Set(['direct_url', 'self', 'file', 'schema', 'stores', 'locations', 'created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'os_hash_algo', 'os_hash_value']);
+const RESERVED = new Set(['location', 'deleted', 'deleted_at']);
+const WRITABLE_BASE = new Set(['name', 'visibility', 'protected', 'os_hidden', 'owner', 'min_disk', 'min_ram', 'container_format', 'disk_format', 'tags']);
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+export const isReservedName = (k: string) => RESERVED.has(k) || k.startsWith('os_glance');
+
+export const NOT_FOUND = (id: string) => `No image found with ID ${id}`;
+
+/** `YYYY-MM-DDThh:mm:ssZ` (§1.10). */
+export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const nowSeconds = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+
+export interface ImagesServiceDeps {
+  repo: ImagesRepository;
+  authz: ImageAuthorizer;
+  notifier: Notifier;
+  schemas: ImageSchemas;
+  quotas: ImageQuotas;
+  limits: { defaultLimit: number; maxLimit: number };
+  importMethods: string[];
+}
+
+/** Extra rendering an image-data module may contribute (locations, direct_url, stores). */
+export type RenderExtension = (img: ImageRecord, view: Record<string, unknown>, ctx?: RequestContext) => void;
+
+export class ImagesService {
+  private readonly extensions: RenderExtension[] = [];
+  private readonly deleteHooks: ((img: ImageRecord, ctx: RequestContext) => Promise<void>)[] = [];
+
+  constructor(private readonly d: ImagesServiceDeps) {}
+
+  get repo(): ImagesRepository {
+    return this.d.repo;
+  }
+
+  /** Adds fields to every rendered image (used by the data path). */
+  addRenderExtension(fn: RenderExtension): void {
+    this.extensions.push(fn);
+  }
+
+  /** Runs after an image is marked deleted (used by the data path to remove bytes). */
+  onDeleted(fn: (img: ImageRecord, ctx: RequestContext) => Promise<void>): void {
+    this.deleteHooks.push(fn);
+  }
+
+  /** The image's API representation (§3.3): custom properties first, then the base fields. */
+  render(img: ImageRecord, ctx?: RequestContext): Record<string, unknown> {
+    const view: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(img.properties)) if (!k.startsWith('os_glance_stage_host') && k !== 'os_glance_hash_op_host') view[k] = v ?? '';
+    Object.assign(view, {
+      name: img.name,
+      disk_format: img.disk_format,
+      container_format: img.container_format,
+      visibility: img.visibility,
+      size: img.size,
+      virtual_size: img.virtual_size,
+      status: img.status,
+      checksum: img.checksum,
+      protected: img.protected,
+      min_ram: img.min_ram,
+      min_disk: img.min_disk,
+      owner: img.owner,
+      os_hidden: img.os_hidden,
+      os_hash_algo: img.os_hash_algo,
+      os_hash_value: img.os_hash_value,
+      id: img._id,
+      created_at: isoSeconds(img.created_at),
+      updated_at: isoSeconds(img.updated_at),
+      tags: [...img.tags],
+      self: `/v2/images/${img._id}`,
+      file: `/v2/images/${img._id}/file`,
+      schema: '/v2/schemas/image',
+    });
+    for (const ext of this.extensions) ext(img, view, ctx);
+    return view;
+  }
+
+  /**
+   * The image if the caller may see it (authz §4.1), else 404. For the data path too:
+   * `getVisible(ctx, id, 'upload_image')` also enforces that rule (403 when visible).
+   */
+  async getVisible(ctx: RequestContext, id: string, rule = 'get_image', forbiddenMessage?: string): Promise<ImageRecord> {
+    const img = await this.d.repo.get(id);
+    if (!img || img.deleted || img.status === 'deleted') throw notFound(NOT_FOUND(id));
+    this.d.authz.enforce(ctx, 'get_image', 'Image', img, { readRule: 'get_image', notFoundMessage: NOT_FOUND(id) });
+    if (rule !== 'get_image') this.d.authz.enforce(ctx, rule, 'Image', img, { readRule: 'get_image', notFoundMessage: NOT_FOUND(id), forbiddenMessage });
+    return img;
+  }
+
+  /** Loads an image for a write: read-only guard, visibility, `rule`, and the owner-or-admin DB guard (authz §5.2). */
+  async getWritable(ctx: RequestContext, id: string, rule: string, forbiddenMessage?: string): Promise<ImageRecord> {
+    this.d.authz.assertWritable(ctx);
+    const img = await this.getVisible(ctx, id, rule, forbiddenMessage);
+    this.assertOwnerOrAdmin(ctx, img);
+    return img;
+  }
+
+  private assertOwnerOrAdmin(ctx: RequestContext, img: ImageRecord): void {
+    if (!ctx.isAdmin && (img.owner === null || img.owner !== ctx.projectId)) throw forbidden('You are not permitted to modify this image.');
+  }
+
+  private emit(event: string, img: ImageRecord, ctx: RequestContext): void {
+    const payload = this.render(img);
+    this.d.notifier.emit(event, { ...payload, deleted: img.deleted, deleted_at: img.deleted_at ? isoSeconds(img.deleted_at) : null }, ctx);
+  }
+
+  // ---- create -------------------------------------------------------------------------
+
+  async create(ctx: RequestContext, body: Record<string, unknown>): Promise<{ image: ImageRecord; headers: Record<string, string> }> {
+    this.d.authz.assertWritable(ctx);
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw invalid('The request body must be a JSON object.');
+    for (const k of Object.keys(body)) {
+      if (READONLY_CREATE.has(k)) throw forbidden(`Attribute '${k}' is read-only.`);
+      if (isReservedName(k)) throw forbidden(`Attribute '${k}' is reserved.`);
+      this.checkName(k);
+    }
+    this.d.schemas.validateImage(body);
+    const id = body.id === undefined ? randomUUID() : String(body.id);
+    const owner = body.owner === undefined ? ctx.projectId : (body.owner as string | null);
+    const visibility = (body.visibility as Visibility | undefined) ?? 'shared';
+    const target = { owner, visibility, protected: body.protected ?? false };
+    this.d.authz.enforce(ctx, 'add_image', 'Image', target, { notFoundMessage: 'Not found', forbiddenMessage: 'You are not authorized to create images.' });
+    if (!ctx.isAdmin && owner !== ctx.projectId) throw forbidden(`You are not permitted to create images owned by '${owner}'.`);
+    this.checkVisibilityPolicy(ctx, visibility, target);
+
+    const props: Record<string, string | null> = Object.create(null);
+    for (const [k, v] of Object.entries(body)) if (!WRITABLE_BASE.has(k) && k !== 'id') props[k] = v as string | null;
+    const tags = [...new Set((body.tags as string[] | undefined) ?? [])];
+    this.d.quotas.check(owner, 'properties', Object.keys(props).length);
+    this.d.quotas.check(owner, 'tags', tags.length);
+    if (this.d.quotas.limit(owner, 'image_count') >= 0) {
+      const n = await this.d.repo.count({ owner, deleted: false });
+      this.d.quotas.check(owner, 'image_count', n + 1);
+    }
+    const now = nowSeconds();
+    const img: ImageRecord = {
+      _id: id,
+      name: (body.name as string | null | undefined) ?? null,
+      status: 'queued',
+      visibility,
+      protected: (body.protected as boolean | undefined) ?? false,
+      os_hidden: (body.os_hidden as boolean | undefined) ?? false,
+      owner,
+      checksum: null,
+      os_hash_algo: null,
+      os_hash_value: null,
+      size: null,
+      virtual_size: null,
+      min_disk: (body.min_disk as number | undefined) ?? 0,
+      min_ram: (body.min_ram as number | undefined) ?? 0,
+      container_format: (body.container_format as string | null | undefined) ?? null,
+      disk_format: (body.disk_format as string | null | undefined) ?? null,
+      created_at: now,
+      updated_at: now,
+      deleted: false,
+      deleted_at: null,
+      properties: props,
+      tags,
+      locations: [],
+      members: [],
+      member_projects: [],
+      member_keys: [],
+      version: 0,
+    };
+    try {
+      await this.d.repo.insert(img);
+    } catch (e) {
+      if ((e as { code?: number }).code === 11000) throw conflict(`An image with identifier ${id} already exists.`);
+      throw e;
+    }
+    this.emit('image.create', img, ctx);
+    const headers: Record<string, string> = {};
+    if (this.d.importMethods.length) headers['OpenStack-image-import-methods'] = this.d.importMethods.join(',');
+    return { image: img, headers };
+  }
+
+  private checkName(k: string): void {
+    if (k.length > 255) throw invalid(`Attribute name '${k.slice(0, 40)}…' is longer than 255 characters.`);
+    if (k === '' || FORBIDDEN_NAMES.has(k)) throw invalid(`'${k}' is not a valid attribute name.`);
+  }
+
+  private checkVisibilityPolicy(ctx: RequestContext, visibility: string, target: object): void {
+    if (visibility === 'public') {
+      this.d.authz.enforce(ctx, 'publicize_image', 'Image', target, { notFoundMessage: 'Not found', forbiddenMessage: 'You are not authorized to set the visibility of an image to public.' });
+    } else if (visibility === 'community') {
+      this.d.authz.enforce(ctx, 'communitize_image', 'Image', target, { notFoundMessage: 'Not found', forbiddenMessage: 'You are not authorized to set the visibility of an image to community.' });
+    }
+  }
+
+  // ---- show / list --------------------------------------------------------------------
+
+  async show(ctx: RequestContext, id: string): Promise<ImageRecord> {
+    return this.getVisible(ctx, id);
+  }
+
+  async list(ctx: RequestContext, rawQuery: URLSearchParams, path = '/v2/images'): Promise<{ images: ImageRecord[]; first: string; next?: string; schema: string }> {
+    this.d.authz.enforce(ctx, 'get_images', 'Image', undefined, { notFoundMessage: 'Not found', forbiddenMessage: 'You are not authorized to list images.' });
+    const q = parseListQuery(rawQuery, this.d.limits);
+    const read = this.d.authz.filter(ctx, 'get_image', 'Image');
+    let marker: ImageRecord | undefined;
+    if (q.marker !== null) {
+      marker = (await this.d.repo.getMatching(q.marker, read)) ?? undefined;
+      if (!marker) throw invalid(`Invalid marker: no visible image with ID ${q.marker}.`);
+    }
+    const filter: Filter<Document> = {
+      $and: [{ deleted: false, status: { $nin: [...UNLISTED_STATUSES] } }, read, ...visibilityPredicates(ctx, q), ...q.predicates],
+    };
+    const images = await this.d.repo.page(filter, q.sort, q.limit, marker);
+    const full = q.limit > 0 && images.length === q.limit;
+    const links = pageLinks(path, rawQuery, full ? images[images.length - 1]._id : null);
+    return { images, ...links, schema: '/v2/schemas/images' };
+  }
+
+  // ---- update (JSON patch) ------------------------------------------------------------
+
+  async update(ctx: RequestContext, id: string, contentType: string | undefined, body: unknown): Promise<ImageRecord> {
+    const version = patchMediaType(contentType);
+    this.d.authz.assertWritable(ctx);
+    const changes = parsePatch(body, version);
+    const current = await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
+    // Policy checks that depend on the requested values, before any write.
+    for (const c of changes) {
+      const name = c.path[0];
+      if (name === 'owner' && !ctx.isAdmin) throw forbidden('Only administrators may change the owner of an image.');
+      if (name === 'visibility' && c.op !== 'remove') this.checkVisibilityPolicy(ctx, String(c.value), current);
+    }
+    const updated = await this.d.repo.mutate(id, (img) => {
+      this.assertOwnerOrAdmin(ctx, img);
+      return this.applyPatch(img, changes);
+    });
+    this.emit('image.update', updated, ctx);
+    return updated;
+  }
+
+  /** Applies the changes to a copy of `img`; returns the fields to save. Throws on the first refused change. */
+  applyPatch(img: ImageRecord, changes: PatchChange[]): ImageChanges {
+    const next: Record<string, unknown> = {
+      name: img.name, visibility: img.visibility, protected: img.protected, os_hidden: img.os_hidden, owner: img.owner,
+      min_disk: img.min_disk, min_ram: img.min_ram, container_format: img.container_format, disk_format: img.disk_format, tags: [...img.tags],
+    };
+    const props: Record<string, string | null> = Object.assign(Object.create(null), img.properties);
+    for (const c of changes) {
+      const name = c.path[0];
+      this.checkName(name);
+      if (isReservedName(name)) throw forbidden(`Attribute '${name}' is reserved.`);
+      if (READONLY_PATCH.has(name)) throw forbidden(`Attribute '${name}' is read-only.`);
+      if (name === 'locations') throw forbidden('Changing image locations through PATCH is not enabled.');
+      const isBase = WRITABLE_BASE.has(name);
+      if (c.op === 'remove') {
+        if (isBase) throw forbidden(`Attribute '${name}' cannot be removed.`);
+        if (!(name in props)) throw conflict(`Property '${name}' does not exist.`);
+        delete props[name];
+        continue;
+      }
+      this.d.schemas.validateImage({ [name]: c.value });
+      if (c.op === 'add' && c.schemaVersion === 4 && (isBase || name in props)) throw conflict(`Property '${name}' already present.`);
+      if (c.op === 'replace' && !isBase && !(name in props)) throw conflict(`Property '${name}' does not exist.`);
+      if (isBase) {
+        if ((name === 'disk_format' || name === 'container_format') && img.status !== 'queued' && img.status !== 'importing') {
+          throw forbidden(`Attribute '${name}' can be only replaced for a queued image.`);
+        }
+        next[name] = name === 'tags' ? [...new Set(c.value as string[])] : c.value;
+      } else {
+        props[name] = c.value as string | null;
+      }
+    }
+    this.d.quotas.check(img.owner, 'properties', Object.keys(props).length);
+    this.d.quotas.check(img.owner, 'tags', (next.tags as string[]).length);
+    return { ...(next as ImageChanges), properties: props };
+  }
+
+  // ---- delete, actions, tags ----------------------------------------------------------
+
+  async delete(ctx: RequestContext, id: string): Promise<void> {
+    await this.getWritable(ctx, id, 'delete_image', 'You are not permitted to delete this image.');
+    const deleted = await this.d.repo.mutate(id, (img) => {
+      if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+      assertTransition(img.status, 'deleted', { kind: 'Invalid' });
+      const now = nowSeconds();
+      return { status: 'deleted', deleted: true, deleted_at: now, members: [] };
+    });
+    for (const hook of this.deleteHooks) await hook(deleted, ctx);
+    this.emit('image.delete', deleted, ctx);
+  }
+
+  async deactivate(ctx: RequestContext, id: string): Promise<void> {
+    await this.setActivation(ctx, id, 'deactivate');
+  }
+
+  async reactivate(ctx: RequestContext, id: string): Promise<void> {
+    await this.setActivation(ctx, id, 'reactivate');
+  }
+
+  private async setActivation(ctx: RequestContext, id: string, action: 'deactivate' | 'reactivate'): Promise<void> {
+    await this.getWritable(ctx, id, action, `You are not permitted to ${action} this image.`);
+    const [from, to] = action === 'deactivate' ? (['active', 'deactivated'] as const) : (['deactivated', 'active'] as const);
+    let changed = false;
+    const img = await this.d.repo.mutate(id, (cur) => {
+      changed = false;
+      if (cur.status === to) return null;
+      if (cur.status !== from) throw forbidden(`Not allowed to ${action} image in status '${cur.status}'.`);
+      changed = true;
+      return { status: to };
+    });
+    if (changed) this.emit(`image.${action}`, img, ctx);
+  }
+
+  async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
+    if (tag.length > 255) throw invalid('Invalid tag: longer than 255 characters.');
+    const img = await this.d.repo.mutate(id, (cur) => {
+      if (cur.tags.includes(tag)) return null;
+      this.d.quotas.check(cur.owner, 'tags', cur.tags.length + 1);
+      return { tags: [...cur.tags, tag] };
+    });
+    this.emit('image.update', img, ctx);
+  }
+
+  async deleteTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
+    const img = await this.d.repo.mutate(id, (cur) => {
+      if (!cur.tags.includes(tag)) throw notFound(`Tag ${tag} not found on image ${id}.`);
+      return { tags: cur.tags.filter((t) => t !== tag) };
+    });
+    this.emit('image.update', img, ctx);
+  }
+}
+
+export { DomainError };
