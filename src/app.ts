@@ -11,6 +11,7 @@ import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
 import type { ImageSchemas } from './services/image-schemas.js';
 import { logNotifier, type Notifier } from './notifier/notifier.js';
+import { createPropertyValidation, type PropertyValidation } from './services/validation/index.js';
 import { createApi, type PipelineArgs } from './http/api.js';
 import { allHandlers } from './http/handlers/index.js';
 import { send, sendError } from './http/respond.js';
@@ -35,6 +36,9 @@ export interface Services {
   imageMembers: MembersService;
   /** /v2/schemas/image(s), member(s) with the configured formats. */
   imageSchemas: ImageSchemas;
+  /** Property validation against metadefs, and the optional image-property enforcement (src/services/validation). */
+  validation: PropertyValidation['validation'];
+  validateImageProperties: PropertyValidation['validateImageProperties'];
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
 }
@@ -91,6 +95,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     authenticator,
     authz,
     ...catalogue,
+    ...createPropertyValidation({ db: mongo.db, config, authz, log }),
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };
