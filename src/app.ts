@@ -86,6 +86,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const features = (): VersionFeatures => ({ multiStore: false, cache: false });
   const notifier = logNotifier(log);
   const catalogue = await createImageCatalogue({ db: mongo.db, config, authz, notifier });
+  const propertyValidation = createPropertyValidation({ db: mongo.db, config, authz, log });
+  catalogue.images.setPropertyCheck(propertyValidation.validateImageProperties);
   const services: Services = {
     config,
     log,
@@ -95,7 +97,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     authenticator,
     authz,
     ...catalogue,
-    ...createPropertyValidation({ db: mongo.db, config, authz, log }),
+    ...propertyValidation,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };

@@ -65,6 +65,14 @@ export class ImagesService {
     this.extensions.push(fn);
   }
 
+  /** Metadef property enforcement (PROPERTY_ENFORCEMENT, src/services/validation/enforce.ts): a no-op unless set. */
+  private propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void> = async () => undefined;
+
+  /** Checks the custom properties set on create and PATCH against metadata definitions (set by the composition root). */
+  setPropertyCheck(fn: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>): void {
+    this.propertyCheck = fn;
+  }
+
   /** Runs after an image is marked deleted (used by the data path to remove bytes). */
   onDeleted(fn: (img: ImageRecord, ctx: RequestContext) => Promise<void>): void {
     this.deleteHooks.push(fn);
@@ -189,6 +197,7 @@ export class ImagesService {
       member_keys: [],
       version: 0,
     };
+    await this.propertyCheck(ctx, props); // metadef property enforcement (PROPERTY_ENFORCEMENT)
     try {
       await this.d.repo.insert(img);
     } catch (e) {
@@ -251,6 +260,10 @@ export class ImagesService {
       if (name === 'owner' && !ctx.isAdmin) throw forbidden('Only administrators may change the owner of an image.');
       if (name === 'visibility' && c.op !== 'remove') this.checkVisibilityPolicy(ctx, String(c.value), current);
     }
+    // Metadef property enforcement (PROPERTY_ENFORCEMENT): the custom properties this patch sets.
+    const setProps: Record<string, unknown> = {};
+    for (const ch of changes) if (ch.op !== 'remove' && ch.path.length === 1 && !WRITABLE_BASE.has(ch.path[0]) && typeof ch.value === 'string') setProps[ch.path[0]] = ch.value;
+    await this.propertyCheck(ctx, setProps);
     const updated = await this.d.repo.mutate(id, (img) => {
       this.assertOwnerOrAdmin(ctx, img);
       return this.applyPatch(img, changes);
