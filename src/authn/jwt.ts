@@ -100,6 +100,7 @@ export async function createJwtVerifier(config: Config): Promise<JwtVerifier> {
           requiredClaims: ['exp'],
         }));
       } catch (e) {
+        if (keySetUnavailable(e)) throw new DomainError('Unavailable', 'The signing keys (JWT_JWKS_URL) cannot be fetched; try again later.');
         throw new DomainError('Unauthenticated', describeJwtError(e));
       }
       const scope = payload.system_scope;
@@ -115,6 +116,13 @@ export async function createJwtVerifier(config: Config): Promise<JwtVerifier> {
       });
     },
   };
+}
+
+/** The JWKS endpoint could not be read (down, timeout, not 200, not JSON): 503, not 401. */
+function keySetUnavailable(e: unknown): boolean {
+  if (e instanceof joseErrors.JWKSTimeout) return true;
+  if (!(e instanceof joseErrors.JOSEError)) return typeof (e as NodeJS.ErrnoException)?.code === 'string'; // ECONNREFUSED, ENOTFOUND, ...
+  return e.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(e.message);
 }
 
 function describeJwtError(e: unknown): string {
