@@ -49,7 +49,8 @@ test('confirmed identity headers → an authenticated context with every field',
 test('no identity headers, or a status other than Confirmed → anonymous read-only context, not 401', async () => {
   const r = await call(s.url, 'GET', '/v2/info/import');
   assert.equal(r.status, 200);
-  for (const h of [{}, { ...confirmed, 'X-Identity-Status': 'Invalid' }, { 'X-User-Id': 'u', 'X-Roles': 'admin', 'X-Project-Id': 'p' }]) {
+  const variants: Record<string, string>[] = [{}, { ...confirmed, 'X-Identity-Status': 'Invalid' }, { 'X-User-Id': 'u', 'X-Roles': 'admin', 'X-Project-Id': 'p' }];
+  for (const h of variants) {
     const ctx = (await contextFor(h))!;
     assert.equal(ctx.authenticated, false);
     assert.equal(ctx.readOnly, true);
