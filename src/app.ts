@@ -7,6 +7,7 @@ import type { Mongo } from './db/mongo.js';
 import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
 import { createAuthorizer, type Authorizer } from './authz/index.js';
 import { createImageCatalogue } from './services/image-catalogue.js';
+import { ImageDataService } from './services/image-data.js';
 import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
 import type { ImageSchemas } from './services/image-schemas.js';
@@ -39,6 +40,8 @@ export interface Services {
   /** Property validation against metadefs, and the optional image-property enforcement (src/services/validation). */
   validation: PropertyValidation['validation'];
   validateImageProperties: PropertyValidation['validateImageProperties'];
+  /** Image data: stores, upload/download, staging, import, locations, tasks (src/services/image-data.ts). */
+  imageData: ImageDataService;
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
 }
@@ -78,14 +81,23 @@ function isOctetStream(req: Request): boolean {
   return (req.headers['content-type'] ?? '').toLowerCase().split(';')[0].trim() === 'application/octet-stream';
 }
 
+/** Image data uploads are never parsed, whatever their content type (a wrong one is answered with 415). */
+function isDataPut(req: Request): boolean {
+  return req.method === 'PUT' && /^\/v2(?:\.\d+)?\/images\/[^/]+\/(?:file|stage)\/?$/.test(req.path);
+}
+
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
   const authenticator = await createAuthenticator(config, log);
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
   const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
-  const features = (): VersionFeatures => ({ multiStore: false, cache: false });
+  const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: false });
   const notifier = logNotifier(log);
   const catalogue = await createImageCatalogue({ db: mongo.db, config, authz, notifier });
+  const imageData = new ImageDataService({ config, log, db: mongo.db, images: catalogue.images, authz, notifier });
+  await imageData.init();
+  catalogue.images.addRenderExtension(imageData.renderExtension);
+  catalogue.images.onDeleted((img) => imageData.deleteImageData(img));
   const propertyValidation = createPropertyValidation({ db: mongo.db, config, authz, log });
   catalogue.images.setPropertyCheck(propertyValidation.validateImageProperties);
   const services: Services = {
@@ -98,6 +110,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     authz,
     ...catalogue,
     ...propertyValidation,
+    imageData,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };
@@ -158,7 +171,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
 
   // JSON bodies (whatever the declared type, as upstream); image data stays an unread stream.
-  app.use(express.json({ type: (req) => !isOctetStream(req as Request) && hasBody(req as Request), limit: config.MAX_JSON_BODY, strict: true }));
+  app.use(express.json({ type: (req) => !isOctetStream(req as Request) && !isDataPut(req as Request) && hasBody(req as Request), limit: config.MAX_JSON_BODY, strict: true }));
 
   app.use(async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;
@@ -182,6 +195,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     app,
     services,
     async close() {
+      await imageData.close();
       authenticator.close?.();
     },
   };

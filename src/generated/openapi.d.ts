@@ -18,6 +18,174 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/images/{image_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        /** Download image data (whole or one byte range) */
+        get: operations["downloadImageData"];
+        /** Upload image data (streamed; queued → saving → active) */
+        put: operations["uploadImageData"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/stage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Stage image data for the glance-direct import method (queued → uploading) */
+        put: operations["stageImageData"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import data with glance-direct, web-download or copy-image (asynchronous) */
+        post: operations["importImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        /** The image's locations (service role) */
+        get: operations["listImageLocations"];
+        put?: never;
+        /** Add a location to a queued image (asynchronous location_import task) */
+        post: operations["addImageLocation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        /** Tasks (imports, location imports) of an image, as raw task rows */
+        get: operations["listImageTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/stores/{store_id}/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an image's data from one store (multi-store) */
+        delete: operations["deleteImageFromStore"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/info/stores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enabled stores (multi-store) */
+        get: operations["listStores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/info/stores/detail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Enabled stores with type, weight and properties (admin or service) */
+        get: operations["listStoresDetail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/info/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's project quota usage (sizes in MiB) */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/images": {
         parameters: {
             query?: never;
@@ -370,6 +538,73 @@ export interface components {
                 request_id?: string;
             };
         };
+        ImageImportRequest: {
+            method: {
+                name: string;
+                uri?: string;
+                glance_region?: string;
+                glance_image_id?: string;
+                glance_service_interface?: string;
+            };
+            stores?: string[];
+            all_stores?: boolean;
+            all_stores_must_succeed?: boolean;
+        };
+        ImageLocationAdd: {
+            url: string;
+            validation_data?: {
+                /** @enum {string} */
+                os_hash_algo?: "sha1" | "sha256" | "sha512" | "md5";
+                os_hash_value?: string;
+            };
+        };
+        ImageTaskRow: {
+            id: string;
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "processing" | "success" | "failure";
+            owner: string | null;
+            image_id: string;
+            request_id: string | null;
+            user_id: string | null;
+            input: {
+                [key: string]: unknown;
+            } | null;
+            result: {
+                [key: string]: unknown;
+            } | null;
+            message: string;
+            expires_at: string | null;
+            created_at: string;
+            updated_at: string | null;
+            deleted_at: string | null;
+            deleted: boolean;
+        };
+        StoreInfo: {
+            id: string;
+            description?: string;
+            /** @enum {string} */
+            default?: "true";
+            /** @enum {string} */
+            "read-only"?: "true";
+        };
+        StoreInfoDetail: {
+            id: string;
+            description?: string;
+            /** @enum {string} */
+            default?: "true";
+            /** @enum {string} */
+            "read-only"?: "true";
+            type: string;
+            weight: number;
+            properties: {
+                [key: string]: unknown;
+            };
+        };
+        UsageEntry: {
+            limit: number;
+            usage: number;
+        };
         JsonSchema: {
             name: string;
             properties: Record<string, never>;
@@ -475,7 +710,7 @@ export interface components {
             status: "valid" | "invalid" | "unknown";
             /** @description The namespace whose definition decided (the violated one when invalid) */
             namespace?: string;
-            /** @description The object of that namespace defining the property */
+            /** @description The object of that namespace defining the property, for object properties */
             object?: string;
             /** @description Why it is invalid: key, value, constraint, allowed values, namespace */
             message?: string;
@@ -483,7 +718,7 @@ export interface components {
             warning?: string;
         };
         PropertyValidationResult: {
-            /** @description no property is invalid (unknown ones do not count) */
+            /** @description No property is invalid (unknown ones do not count) */
             valid: boolean;
             properties: {
                 [key: string]: components["schemas"]["PropertyVerdict"];
@@ -529,6 +764,306 @@ export interface operations {
                             /** @enum {string} */
                             type: "array";
                             value: string[];
+                        };
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadImageData: {
+        parameters: {
+            query?: never;
+            header?: {
+                range?: string;
+                "content-range"?: string;
+            };
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The image has no data */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadImageData: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Expected size in bytes */
+                "x-openstack-image-size"?: string;
+                /** @description Target store (multi-store) */
+                "x-image-meta-store"?: string;
+            };
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Uploaded; the image is active */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    stageImageData: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-openstack-image-size"?: string;
+            };
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Staged */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    importImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-image-meta-store"?: string;
+            };
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageImportRequest"];
+            };
+        };
+        responses: {
+            /** @description Import task started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listImageLocations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Locations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        url: string;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                    }[];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    addImageLocation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageLocationAdd"];
+            };
+        };
+        responses: {
+            /** @description Location import started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listImageTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tasks */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tasks: components["schemas"]["ImageTaskRow"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteImageFromStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listStores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stores */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stores: components["schemas"]["StoreInfo"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listStoresDetail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stores */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stores: components["schemas"]["StoreInfoDetail"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        usage: {
+                            image_size_total?: components["schemas"]["UsageEntry"];
+                            image_count_total?: components["schemas"]["UsageEntry"];
+                            image_stage_total?: components["schemas"]["UsageEntry"];
+                            image_count_uploading?: components["schemas"]["UsageEntry"];
                         };
                     };
                 };
@@ -1135,7 +1670,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description every item is valid */
+                        /** @description Every item is valid */
                         valid: boolean;
                         items: components["schemas"]["PropertyValidationResult"][];
                     };

@@ -6,6 +6,7 @@ import { validationHandlers } from './validation.js';
 import { imageHandlers } from './images.js';
 import { imageMemberHandlers } from './image-members.js';
 import { imageSchemaHandlers } from './image-schemas.js';
+import { imageDataHandlers } from './image-data.js';
 
 /** Every operation handler, keyed by operationId. One module per tag. */
 export function allHandlers(s: Services): Partial<Record<OperationId, Handler<never>>> {
@@ -16,6 +17,7 @@ export function allHandlers(s: Services): Partial<Record<OperationId, Handler<ne
     imageHandlers(s) as never,
     imageMemberHandlers(s) as never,
     imageSchemaHandlers(s) as never,
+    imageDataHandlers(s) as never,
   ];
   const all: Record<string, Handler<never>> = {};
   for (const g of groups) {
