@@ -31,6 +31,14 @@ const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 export const isReservedName = (k: string) => RESERVED.has(k) || k.startsWith('os_glance');
 
+/** Characters outside the Basic Multilingual Plane (4-byte UTF-8) are refused on writes (§1.5). */
+function assertStorable(name: string, value: unknown): void {
+  const strings = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  for (const str of [name, ...strings]) {
+    if (/[\u{10000}-\u{10FFFF}]/u.test(str)) throw invalid(`Invalid value for '${name}': 4-byte UTF-8 characters are not supported.`);
+  }
+}
+
 export const NOT_FOUND = (id: string) => `No image found with ID ${id}`;
 
 /** `YYYY-MM-DDThh:mm:ssZ` (§1.10). */
@@ -58,6 +66,11 @@ export class ImagesService {
 
   get repo(): ImagesRepository {
     return this.d.repo;
+  }
+
+  /** Per-project quotas (the data path checks `locations` with it). */
+  get quotas(): ImageQuotas {
+    return this.d.quotas;
   }
 
   /** Adds fields to every rendered image (used by the data path). */
@@ -150,6 +163,7 @@ export class ImagesService {
       this.checkName(k);
     }
     this.d.schemas.validateImage(body);
+    for (const [k, v] of Object.entries(body)) assertStorable(k, v);
     const id = body.id === undefined ? randomUUID() : String(body.id);
     const owner = body.owner === undefined ? ctx.projectId : (body.owner as string | null);
     const visibility = (body.visibility as Visibility | undefined) ?? 'shared';
@@ -293,6 +307,7 @@ export class ImagesService {
         continue;
       }
       this.d.schemas.validateImage({ [name]: c.value });
+      assertStorable(name, c.value);
       if (c.op === 'add' && c.schemaVersion === 4 && (isBase || name in props)) throw conflict(`Property '${name}' already present.`);
       if (c.op === 'replace' && !isBase && !(name in props)) throw conflict(`Property '${name}' does not exist.`);
       if (isBase) {
@@ -348,6 +363,7 @@ export class ImagesService {
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
     await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
     if (tag.length > 255) throw invalid('Invalid tag: longer than 255 characters.');
+    assertStorable('tag', tag);
     const img = await this.d.repo.mutate(id, (cur) => {
       if (cur.tags.includes(tag)) return null;
       this.d.quotas.check(cur.owner, 'tags', cur.tags.length + 1);

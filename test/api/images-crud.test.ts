@@ -279,3 +279,35 @@ test('schemas: image (with null in format enums), images, member, members', asyn
   assert.deepEqual((await call(s.url, 'GET', '/v2/schemas/members', { token: or })).body, sample('schemas-image-members-list-response'));
   assert.equal((await call(s.url, 'POST', '/v2/schemas/image', { token: or })).status, 405);
 });
+
+test('4-byte UTF-8 characters are refused with 400 on writes', async () => {
+  assert.equal((await call(s.url, 'POST', '/v2/images', { token: om, body: { name: 'smile 😀' } })).status, 400);
+  assert.equal((await call(s.url, 'POST', '/v2/images', { token: om, body: { note: '😀' } })).status, 400);
+  const img = await create({ name: 'é ok' });
+  assert.equal(img.name, 'é ok');
+  assert.equal((await call(s.url, 'PATCH', `/v2/images/${img.id}`, { token: om, headers: PATCH21, body: [{ op: 'add', path: '/k', value: '😀' }] })).status, 400);
+  assert.equal((await call(s.url, 'PUT', `/v2/images/${img.id}/tags/${encodeURIComponent('😀')}`, { token: om })).status, 400);
+});
+
+test('notifications use Glance event names', async () => {
+  const events: string[] = [];
+  const n = s.app.services.notifier;
+  const orig = n.emit;
+  n.emit = (event, payload, ctx) => {
+    if ((payload as { id?: string }).id === id) events.push(event);
+    orig.call(n, event, payload, ctx);
+  };
+  let id = '';
+  try {
+    id = '6b1f6a2e-1c9d-4a0e-9a51-0b3c7c9d2e11';
+    await create({ id, disk_format: 'raw', container_format: 'bare' });
+    await call(s.url, 'PATCH', `/v2/images/${id}`, { token: om, headers: PATCH21, body: [{ op: 'add', path: '/k', value: 'v' }] });
+    await s.app.services.images.repo.transition(id, 'active');
+    await call(s.url, 'POST', `/v2/images/${id}/actions/deactivate`, { token: om });
+    await call(s.url, 'POST', `/v2/images/${id}/actions/reactivate`, { token: om });
+    await call(s.url, 'DELETE', `/v2/images/${id}`, { token: om });
+  } finally {
+    n.emit = orig;
+  }
+  assert.deepEqual(events, ['image.create', 'image.update', 'image.deactivate', 'image.reactivate', 'image.delete']);
+});

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ImageRecord } from '../../src/repositories/images.js';
 
 /** A complete image record for seeding through the repository (`repo.insertMany`). */
-export function imageRecord(o: Partial<ImageRecord> & { properties?: Record<string, string> } = {}): ImageRecord {
+export function imageRecord(o: Partial<ImageRecord> = {}): ImageRecord {
   const t = o.created_at ?? new Date(Math.floor(Date.now() / 1000) * 1000);
   const props: Record<string, string | null> = Object.create(null);
   Object.assign(props, o.properties ?? {});
