@@ -25,8 +25,8 @@ export function jongodbBinary(): string {
 
 const GUARD = 'exec 3<&0 0</dev/null; "$@" & srv=$!; (cat <&3 >/dev/null; kill -9 $srv 2>/dev/null) & guard=$!; wait $srv; code=$?; kill $guard 2>/dev/null; exit $code';
 
-export async function startEmbeddedMongo(opts: { database?: string; timeoutMs?: number } = {}): Promise<EmbeddedMongo> {
-  const args = [jongodbBinary(), '--host=127.0.0.1', '--port=0'];
+export async function startEmbeddedMongo(opts: { database?: string; timeoutMs?: number; port?: number } = {}): Promise<EmbeddedMongo> {
+  const args = [jongodbBinary(), '--host=127.0.0.1', `--port=${opts.port ?? 0}`];
   if (opts.database) args.push(`--database=${opts.database}`);
   const child: ChildProcess = spawn('sh', ['-c', GUARD, 'jongodb-guard', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
