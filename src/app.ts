@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { Mongo } from './db/mongo.js';
 import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
 import { createAuthorizer, type Authorizer } from './authz/index.js';
+import { cacheSettingsFrom, createCacheService, mongoImageLookup, type CacheService } from './cache/service.js';
 import { createImageCatalogue } from './services/image-catalogue.js';
 import { ImageDataService } from './services/image-data.js';
 import type { ImagesService } from './services/images.js';
@@ -40,6 +41,8 @@ export interface Services {
   /** Property validation against metadefs, and the optional image-property enforcement (src/services/validation). */
   validation: PropertyValidation['validation'];
   validateImageProperties: PropertyValidation['validateImageProperties'];
+  /** Local image cache (src/cache): the /v2/cache API, the download hook `serve`, the eviction hook `evict`. */
+  imageCache: CacheService;
   /** Image data: stores, upload/download, staging, import, locations, tasks (src/services/image-data.ts). */
   imageData: ImageDataService;
   features: () => VersionFeatures;
@@ -91,13 +94,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const authenticator = await createAuthenticator(config, log);
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
   const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
-  const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: false });
+  const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: mongoImageLookup(mongo.db), log });
+  const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: imageCache.enabled });
   const notifier = logNotifier(log);
   const catalogue = await createImageCatalogue({ db: mongo.db, config, authz, notifier });
-  const imageData = new ImageDataService({ config, log, db: mongo.db, images: catalogue.images, authz, notifier });
+  const imageData = new ImageDataService({ config, log, db: mongo.db, images: catalogue.images, authz, notifier, cache: imageCache });
   await imageData.init();
   catalogue.images.addRenderExtension(imageData.renderExtension);
   catalogue.images.onDeleted((img) => imageData.deleteImageData(img));
+  imageCache.setStoreReader((image) => imageData.openWhole(image.id));
   const propertyValidation = createPropertyValidation({ db: mongo.db, config, authz, log });
   catalogue.images.setPropertyCheck(propertyValidation.validateImageProperties);
   const services: Services = {
@@ -110,6 +115,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     authz,
     ...catalogue,
     ...propertyValidation,
+    imageCache,
     imageData,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
@@ -196,6 +202,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     services,
     async close() {
       await imageData.close();
+      await imageCache.close();
       authenticator.close?.();
     },
   };

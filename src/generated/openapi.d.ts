@@ -1,6 +1,92 @@
 // This file is generated from openapi/ by `npm run gen`. Do not edit it by hand.
 
 export interface paths {
+    "/v2/cache": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cached images, images queued for prefetching, and cache statistics
+         * @description Admin-only by default (policy `cache_list`); 404 when the image cache is disabled.
+         *     `stats` is an extension (hit ratio, bytes served from the cache and from the stores,
+         *     prefetcher progress); Glance clients ignore it.
+         */
+        get: operations["listCachedImages"];
+        put?: never;
+        post?: never;
+        /**
+         * Empty the cache, the prefetch queue, or both
+         * @description Policy `cache_delete`. 400 for any header value but empty, `cache` or `queue`.
+         */
+        delete: operations["clearCache"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/cache/clean": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove stalled incomplete fills and cached copies that no longer verify (v2.18) */
+        post: operations["cleanCache"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/cache/prune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Evict least-recently-used copies until the cache is within IMAGE_CACHE_MAX_SIZE (v2.18) */
+        post: operations["pruneCache"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/cache/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Queue an active image for prefetching into the cache
+         * @description Policy `cache_image`; 404 unknown image; 400 image not active.
+         */
+        put: operations["queueImageForCache"];
+        post?: never;
+        /**
+         * Remove an image from the cache and from the prefetch queue
+         * @description Policy `cache_delete`; 404 when the image is unknown and neither cached nor queued.
+         */
+        delete: operations["deleteCachedImage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/info/import": {
         parameters: {
             query?: never;
@@ -538,6 +624,45 @@ export interface components {
                 request_id?: string;
             };
         };
+        CacheListing: {
+            cached_images: {
+                image_id: string;
+                hits: number;
+                /** @description Epoch seconds */
+                last_accessed: number;
+                /** @description Epoch seconds */
+                last_modified: number;
+                size: number;
+            }[];
+            queued_images: string[];
+            stats?: {
+                /** @description Downloads served from the cache */
+                hits: number;
+                /** @description Downloads of active images read from a store */
+                misses: number;
+                hit_ratio: number;
+                bytes_from_cache: number;
+                /** @description Bytes sent to clients from the stores */
+                bytes_from_store: number;
+                bytes_prefetched: number;
+                /** @description Copies verified and kept */
+                fills: number;
+                /** @description Fills abandoned (client abort or store error) */
+                fill_failures: number;
+                /** @description Fills whose bytes did not match the image record */
+                verification_failures: number;
+                evictions: number;
+                cached_images: number;
+                cached_bytes: number;
+                max_size: number;
+                prefetch: {
+                    /** @description Images being fetched now */
+                    active: string[];
+                    completed: number;
+                    failed: number;
+                };
+            };
+        };
         ImageImportRequest: {
             method: {
                 name: string;
@@ -743,6 +868,134 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listCachedImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cache contents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CacheListing"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    clearCache: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cache`, `queue`, or empty/absent for both */
+                "x-image-cache-clear-target"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    cleanCache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleaned (empty body) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    pruneCache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was removed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total_files_pruned: number;
+                        total_bytes_pruned: number;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    queueImageForCache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued (empty body) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteCachedImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getImportInfo: {
         parameters: {
             query?: never;

@@ -2,6 +2,7 @@ import type { Services } from '../../app.js';
 import type { Handler, OperationId } from '../types.js';
 import { systemHandlers } from './system.js';
 import { discoveryHandlers } from './discovery.js';
+import { cacheHandlers } from './cache.js';
 import { validationHandlers } from './validation.js';
 import { imageHandlers } from './images.js';
 import { imageMemberHandlers } from './image-members.js';
@@ -13,6 +14,7 @@ export function allHandlers(s: Services): Partial<Record<OperationId, Handler<ne
   const groups: Record<string, Handler<never>>[] = [
     systemHandlers({ features: s.features, readiness: s.readiness }) as never,
     discoveryHandlers(s) as never,
+    cacheHandlers(s) as never,
     validationHandlers(s) as never,
     imageHandlers(s) as never,
     imageMemberHandlers(s) as never,
