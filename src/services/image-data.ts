@@ -296,6 +296,12 @@ export class ImageDataService {
     req.on('aborted', onAbort);
     req.on('error', onAbort);
     req.on('close', onClose);
+    // A stalled client is cut off after UPLOAD_IDLE_TIMEOUT seconds without a byte.
+    const idle = this.d.config.UPLOAD_IDLE_TIMEOUT * 1000;
+    req.setTimeout(idle, () => {
+      entry.destroy(new DomainError('Invalid', `No data received for ${this.d.config.UPLOAD_IDLE_TIMEOUT} s; upload abandoned.`));
+      req.destroy();
+    });
     req.pipe(entry);
     try {
       const written = await store.write(imageId, entry, { hashAlgo: this.d.config.HASHING_ALGORITHM, maxSize });
@@ -305,6 +311,7 @@ export class ImageDataService {
       if (e instanceof DomainError) throw new DomainError(e.kind, e.message, { ...e.headers, Connection: 'close' });
       throw e;
     } finally {
+      req.setTimeout(0);
       req.off('aborted', onAbort);
       req.off('error', onAbort);
       req.off('close', onClose);
@@ -488,7 +495,7 @@ export class ImageDataService {
     } else {
       await this.d.images.getWritable(ctx, id, 'modify_image', 'You are not authorized to import data into this image.');
     }
-    await this.checkQuota(img.owner, 'store');
+    const budget = await this.checkQuota(img.owner, 'store');
 
     // Target stores.
     if (body.stores !== undefined && storeHeader) throw invalid('Stores can be given in the body or in the X-Image-Meta-Store header, not both.');
@@ -560,10 +567,10 @@ export class ImageDataService {
         }
       };
     else source = () => this.openData(img);
-    this.background(() => this.runImport(ctx, task, id, method, targets, mustSucceed, source));
+    this.background(() => this.runImport(ctx, task, id, method, targets, mustSucceed, source, budget));
   }
 
-  private async runImport(ctx: RequestContext, task: TaskRecord, id: string, method: string, targets: StoreDriver[], mustSucceed: boolean, source: Source): Promise<void> {
+  private async runImport(ctx: RequestContext, task: TaskRecord, id: string, method: string, targets: StoreDriver[], mustSucceed: boolean, source: Source, budget: number): Promise<void> {
     const copy = method === 'copy-image';
     await this.takeLease(id, 'import');
     await this.tasks.update(task._id, { status: 'processing' });
@@ -589,7 +596,7 @@ export class ImageDataService {
           }
           let w: WriteResult;
           try {
-            w = await store.write(id, data, { hashAlgo: this.d.config.HASHING_ALGORITHM, maxSize: this.d.config.MAX_IMAGE_SIZE });
+            w = await store.write(id, data, { hashAlgo: this.d.config.HASHING_ALGORITHM, maxSize: budget });
           } finally {
             if (!input.destroyed && !input.readableEnded) input.destroy();
           }

@@ -18,7 +18,7 @@ let s: TestServer;
 let om: string, admin: string, other: string, reader: string;
 let storeDir: string;
 before(async () => {
-  s = await startServer({ MAX_IMAGE_SIZE: String(16 * MiB) });
+  s = await startServer({ MAX_IMAGE_SIZE: String(16 * MiB), UPLOAD_IDLE_TIMEOUT: '1' });
   om = await s.token({ project: 'p1', roles: ['member'] });
   reader = await s.token({ project: 'p1', roles: ['reader'] });
   admin = await s.token({ project: 'adm', roles: ['admin'] });
@@ -140,6 +140,19 @@ describe('interrupted upload', () => {
     // A retry works.
     assert.equal((await upload(s, om, img.id, Buffer.from('retry'))).status, 204);
     assert.equal((await getImage(s, om, img.id)).status, 'active');
+  });
+
+  test('a stalled client is cut off after UPLOAD_IDLE_TIMEOUT; the image returns to queued', async () => {
+    const before = storeFiles().length;
+    const img = await createImage(s, om);
+    const req = httpRequest(`${s.url}/v2/images/${img.id}/file`, { method: 'PUT', headers: { ...OCTET, 'X-Auth-Token': om, 'Content-Length': String(4 * MiB) } });
+    req.on('error', () => undefined);
+    req.write(Buffer.alloc(MiB, 1));
+    await waitFor(s, om, img.id, (i) => i.status === 'saving');
+    const after = await waitFor(s, om, img.id, (i) => i.status === 'queued', 5000);
+    assert.equal(after.size, null);
+    assert.equal(storeFiles().length, before);
+    req.destroy();
   });
 
   test('the sweeper resets an image left in saving by a crashed server and removes its partial bytes', async () => {
