@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { anonymousContext, buildContext } from '../src/authn/context.js';
-import { createAuthorizer, loadPolicies, type SubjectType } from '../src/authz/index.js';
+import { createAuthorizer, loadPolicies, type PolicySet, type SubjectType } from '../src/authz/index.js';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
@@ -46,7 +46,7 @@ if (!policyFile) {
     fail((e as Error).message);
   }
 }
-let policies;
+let policies: PolicySet;
 try {
   policies = loadPolicies(policyFile);
 } catch (e) {

@@ -93,7 +93,7 @@ export function loadPolicies(overrideFile?: string | null, defaultsFile: string 
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (name: string, path: string[]) => {
     if (state.get(name) === 'done') return;
-    if (state.get(name) === 'visiting') throw new PolicyError(`policies: rule "${name}" references itself through ${[...path, name].join(' → ')}`);
+    if (state.get(name) === 'visiting') throw new PolicyError(`${overrideFile ? `POLICY_FILE ${overrideFile}` : 'default policies'}: rule "${name}" references itself through ${[...path, name].join(' → ')}`);
     state.set(name, 'visiting');
     for (const ref of referencedRules(checks.get(name)!)) visit(ref, [...path, name]);
     state.set(name, 'done');
