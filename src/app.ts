@@ -12,6 +12,7 @@ import { ImageDataService } from './services/image-data.js';
 import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
 import type { ImageSchemas } from './services/image-schemas.js';
+import { createMetadefService, type MetadefService } from './services/metadefs/index.js';
 import { logNotifier, type Notifier } from './notifier/notifier.js';
 import { createPropertyValidation, type PropertyValidation } from './services/validation/index.js';
 import { createApi, type PipelineArgs } from './http/api.js';
@@ -38,6 +39,8 @@ export interface Services {
   imageMembers: MembersService;
   /** /v2/schemas/image(s), member(s) with the configured formats. */
   imageSchemas: ImageSchemas;
+  /** Metadata definitions and their per-process cache (src/services/metadefs/index.ts). */
+  metadefs: MetadefService;
   /** Property validation against metadefs, and the optional image-property enforcement (src/services/validation). */
   validation: PropertyValidation['validation'];
   validateImageProperties: PropertyValidation['validateImageProperties'];
@@ -103,6 +106,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   catalogue.images.addRenderExtension(imageData.renderExtension);
   catalogue.images.onDeleted((img) => imageData.deleteImageData(img));
   imageCache.setStoreReader((image) => imageData.openWhole(image.id));
+  const metadefs = await createMetadefService({ db: mongo.db, authz, notifier, config, log });
   const propertyValidation = createPropertyValidation({ db: mongo.db, config, authz, log });
   catalogue.images.setPropertyCheck(propertyValidation.validateImageProperties);
   const services: Services = {
@@ -114,6 +118,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     authenticator,
     authz,
     ...catalogue,
+    metadefs,
     ...propertyValidation,
     imageCache,
     imageData,

@@ -484,6 +484,402 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/metadefs/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the namespaces the caller can see (glance-v2-api.md §2.8) */
+        get: operations["listMetadefNamespaces"];
+        put?: never;
+        /** Create a namespace, optionally with its properties, objects, tags and resource type associations */
+        post: operations["createMetadefNamespace"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** A namespace with its properties, objects, resource type associations and tags */
+        get: operations["getMetadefNamespace"];
+        /** Replace a namespace's attributes (omitted ones return to their defaults; children are untouched) */
+        put: operations["updateMetadefNamespace"];
+        post?: never;
+        /** Delete a namespace and everything in it */
+        delete: operations["deleteMetadefNamespace"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** Every object of a namespace (no paging; the paging parameters are accepted and ignored) */
+        get: operations["listMetadefObjects"];
+        put?: never;
+        /** Create an object in a namespace */
+        post: operations["createMetadefObject"];
+        /** Delete every object of a namespace */
+        delete: operations["deleteMetadefObjects"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/objects/{object_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        /** One object */
+        get: operations["getMetadefObject"];
+        /** Replace an object (omitted optional fields are cleared; may rename) */
+        put: operations["updateMetadefObject"];
+        post?: never;
+        /** Delete one object */
+        delete: operations["deleteMetadefObject"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** Every property definition of a namespace, keyed by name */
+        get: operations["listMetadefProperties"];
+        put?: never;
+        /** Create a property definition */
+        post: operations["createMetadefProperty"];
+        /** Delete every property of a namespace */
+        delete: operations["deleteMetadefProperties"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/properties/{property_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        /** One property definition */
+        get: operations["getMetadefProperty"];
+        /** Replace a property definition (may rename) */
+        put: operations["updateMetadefProperty"];
+        post?: never;
+        /** Delete one property definition */
+        delete: operations["deleteMetadefProperty"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** Tags of a namespace */
+        get: operations["listMetadefTags"];
+        put?: never;
+        /** Create several tags; without `X-Openstack-Append` every existing tag is replaced */
+        post: operations["createMetadefTags"];
+        /** Delete every tag of a namespace */
+        delete: operations["deleteMetadefTags"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/tags/{tag_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        /** One tag */
+        get: operations["getMetadefTag"];
+        /** Rename a tag */
+        put: operations["updateMetadefTag"];
+        /** Create one tag named by the path */
+        post: operations["createMetadefTag"];
+        /** Delete one tag */
+        delete: operations["deleteMetadefTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/resource_types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every resource type known */
+        get: operations["listMetadefResourceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/resource_types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** The resource types a namespace is associated with */
+        get: operations["listMetadefResourceTypeAssociations"];
+        put?: never;
+        /** Associate a resource type (created on the fly when unknown) with a namespace */
+        post: operations["createMetadefResourceTypeAssociation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/metadefs/namespaces/{namespace}/resource_types/{resource_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                resource_type: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a resource type association */
+        delete: operations["deleteMetadefResourceTypeAssociation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/namespace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of a namespace */
+        get: operations["getMetadefNamespaceSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/namespaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of the namespace list */
+        get: operations["getMetadefNamespacesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/object": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of an object */
+        get: operations["getMetadefObjectSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/objects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of the object list */
+        get: operations["getMetadefObjectsSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/property": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of a property */
+        get: operations["getMetadefPropertySchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/properties": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of the property list */
+        get: operations["getMetadefPropertiesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/resource_type": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of a resource type association */
+        get: operations["getMetadefResourceTypeSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/resource_types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of the resource type association list */
+        get: operations["getMetadefResourceTypesSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/tag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of a tag */
+        get: operations["getMetadefTagSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/schemas/metadefs/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** JSON schema of the tag list */
+        get: operations["getMetadefTagsSchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -795,6 +1191,145 @@ export interface components {
             updated_at: string;
             schema: string;
         };
+        MetadefTimestamp: string;
+        /** @enum {string} */
+        MetadefPropertyType: "array" | "boolean" | "integer" | "number" | "object" | "string";
+        MetadefPropertyItems: {
+            type?: components["schemas"]["MetadefPropertyType"];
+            enum?: unknown[];
+        };
+        /** @description A property definition inside a map (its name is the key). */
+        MetadefPropertyDefinition: {
+            title: string;
+            type: components["schemas"]["MetadefPropertyType"];
+            description?: string;
+            operators?: string[];
+            default?: unknown;
+            readonly?: boolean;
+            enum?: unknown[];
+            minimum?: number;
+            maximum?: number;
+            minLength?: number;
+            maxLength?: number;
+            pattern?: string;
+            items?: components["schemas"]["MetadefPropertyItems"];
+            minItems?: number;
+            maxItems?: number;
+            uniqueItems?: boolean;
+            additionalItems?: boolean;
+            required?: string[];
+        };
+        /** @description A property definition with its name. */
+        MetadefProperty: {
+            name: string;
+            title: string;
+            type: components["schemas"]["MetadefPropertyType"];
+            description?: string;
+            operators?: string[];
+            default?: unknown;
+            readonly?: boolean;
+            enum?: unknown[];
+            minimum?: number;
+            maximum?: number;
+            minLength?: number;
+            maxLength?: number;
+            pattern?: string;
+            items?: components["schemas"]["MetadefPropertyItems"];
+            minItems?: number;
+            maxItems?: number;
+            uniqueItems?: boolean;
+            additionalItems?: boolean;
+            required?: string[];
+        };
+        MetadefPropertyMap: {
+            [key: string]: components["schemas"]["MetadefPropertyDefinition"];
+        };
+        MetadefObjectInput: {
+            name: string;
+            description?: string;
+            required?: string[];
+            properties?: components["schemas"]["MetadefPropertyMap"];
+            created_at?: string;
+            updated_at?: string;
+            self?: string;
+            schema?: string;
+        };
+        MetadefObject: {
+            name: string;
+            description?: string;
+            required?: string[];
+            properties?: components["schemas"]["MetadefPropertyMap"];
+            created_at: components["schemas"]["MetadefTimestamp"];
+            updated_at: components["schemas"]["MetadefTimestamp"];
+            self: string;
+            /** @enum {string} */
+            schema: "/v2/schemas/metadefs/object";
+        };
+        MetadefTag: {
+            name: string;
+            created_at: components["schemas"]["MetadefTimestamp"];
+            updated_at: components["schemas"]["MetadefTimestamp"];
+        };
+        MetadefTagNames: {
+            tags: {
+                name: string;
+            }[];
+        };
+        MetadefResourceTypeAssociationInput: {
+            name: string;
+            prefix?: string;
+            properties_target?: string;
+            created_at?: string;
+            updated_at?: string;
+        };
+        MetadefResourceTypeAssociation: {
+            name: string;
+            prefix?: string;
+            properties_target?: string;
+            created_at: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
+        };
+        MetadefNamespaceInput: {
+            namespace: string;
+            display_name?: string;
+            description?: string;
+            /** @enum {string} */
+            visibility?: "public" | "private";
+            protected?: boolean;
+            owner?: string;
+            resource_type_associations?: components["schemas"]["MetadefResourceTypeAssociationInput"][];
+            properties?: components["schemas"]["MetadefPropertyMap"];
+            objects?: components["schemas"]["MetadefObjectInput"][];
+            tags?: {
+                name: string;
+            }[];
+            /** @description read-only (403 when sent) */
+            created_at?: string;
+            /** @description read-only (403 when sent) */
+            updated_at?: string;
+            /** @description read-only (403 when sent) */
+            self?: string;
+            /** @description read-only (403 when sent) */
+            schema?: string;
+        };
+        MetadefNamespace: {
+            namespace: string;
+            display_name?: string;
+            description?: string;
+            /** @enum {string} */
+            visibility: "public" | "private";
+            protected: boolean;
+            owner?: string;
+            created_at: components["schemas"]["MetadefTimestamp"];
+            updated_at: components["schemas"]["MetadefTimestamp"];
+            self: string;
+            /** @enum {string} */
+            schema: "/v2/schemas/metadefs/namespace";
+            resource_type_associations?: components["schemas"]["MetadefResourceTypeAssociation"][];
+            properties?: components["schemas"]["MetadefPropertyMap"];
+            objects?: components["schemas"]["MetadefObject"][];
+            tags?: components["schemas"]["MetadefTag"][];
+        };
         VersionsDocument: {
             versions: {
                 /** @example v2.17 */
@@ -858,6 +1393,18 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A JSON schema document (the files under schemas/metadefs/) */
+        MetadefSchemaDocument: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    name: string;
+                    properties: Record<string, never>;
+                };
             };
         };
     };
@@ -1773,6 +2320,864 @@ export interface operations {
                     "application/json": components["schemas"]["JsonSchema"];
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetadefNamespaces: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Name of the last namespace of the previous page */
+                marker?: string;
+                sort_key?: string;
+                sort_dir?: string;
+                visibility?: string;
+                /** @description Comma-separated resource type names (any of) */
+                resource_types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of namespaces */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        namespaces: components["schemas"]["MetadefNamespace"][];
+                        first: string;
+                        next?: string;
+                        /** @enum {string} */
+                        schema: "/v2/schemas/metadefs/namespaces";
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetadefNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefNamespaceInput"];
+            };
+        };
+        responses: {
+            /** @description The namespace created */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespace"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefNamespace: {
+        parameters: {
+            query?: {
+                /** @description Apply this associated resource type's prefix to property names */
+                resource_type?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The namespace */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespace"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateMetadefNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefNamespaceInput"];
+            };
+        };
+        responses: {
+            /** @description The namespace, without its children */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefNamespace"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefNamespace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetadefObjects: {
+        parameters: {
+            query?: {
+                limit?: string;
+                marker?: string;
+                sort_key?: string;
+                sort_dir?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The objects */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        objects: components["schemas"]["MetadefObject"][];
+                        /** @enum {string} */
+                        schema: "v2/schemas/metadefs/objects";
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefObjectInput"];
+            };
+        };
+        responses: {
+            /** @description The object created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObject"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefObjects: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObject"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefObjectInput"];
+            };
+        };
+        responses: {
+            /** @description The object */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefObject"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefObject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetadefProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The properties */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        properties: {
+                            [key: string]: components["schemas"]["MetadefPropertyDefinition"];
+                        };
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetadefProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefProperty"];
+            };
+        };
+        responses: {
+            /** @description The property created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefProperty"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefProperties: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefProperty: {
+        parameters: {
+            query?: {
+                /** @description The name is prefixed with this resource type's prefix, which is removed before the lookup */
+                resource_type?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The property */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefProperty"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateMetadefProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefProperty"];
+            };
+        };
+        responses: {
+            /** @description The property */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefProperty"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefProperty: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                property_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetadefTags: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Name of the last tag of the previous page */
+                marker?: string;
+                sort_key?: string;
+                sort_dir?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tags (names only) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTagNames"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetadefTags: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Openstack-Append"?: string;
+            };
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tags: {
+                        name: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description The tags created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTagNames"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTag"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    updateMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    created_at?: string;
+                    updated_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The tag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTag"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tag created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefTag"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                tag_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetadefResourceTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The resource types */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resource_types: {
+                            name: string;
+                            created_at: components["schemas"]["MetadefTimestamp"];
+                            updated_at?: components["schemas"]["MetadefTimestamp"];
+                        }[];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listMetadefResourceTypeAssociations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The associations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        resource_type_associations: components["schemas"]["MetadefResourceTypeAssociation"][];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    createMetadefResourceTypeAssociation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MetadefResourceTypeAssociationInput"];
+            };
+        };
+        responses: {
+            /** @description The association */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadefResourceTypeAssociation"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMetadefResourceTypeAssociation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: string;
+                resource_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefNamespaceSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefNamespacesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefObjectSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefObjectsSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefPropertySchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefPropertiesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefResourceTypeSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefResourceTypesSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefTagSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetadefTagsSchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MetadefSchemaDocument"];
             default: components["responses"]["Error"];
         };
     };

@@ -7,6 +7,7 @@ import { validationHandlers } from './validation.js';
 import { imageHandlers } from './images.js';
 import { imageMemberHandlers } from './image-members.js';
 import { imageSchemaHandlers } from './image-schemas.js';
+import { metadefHandlers } from './metadefs.js';
 import { imageDataHandlers } from './image-data.js';
 
 /** Every operation handler, keyed by operationId. One module per tag. */
@@ -19,6 +20,7 @@ export function allHandlers(s: Services): Partial<Record<OperationId, Handler<ne
     imageHandlers(s) as never,
     imageMemberHandlers(s) as never,
     imageSchemaHandlers(s) as never,
+    metadefHandlers(s) as never,
     imageDataHandlers(s) as never,
   ];
   const all: Record<string, Handler<never>> = {};

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Services } from '../../app.js';
+import { PROJECT_ROOT } from '../../openapi.js';
+import type { Handlers } from '../types.js';
+import { isTrue } from '../../services/metadefs/tags-resource-types.js';
+
+type Ops =
+  | 'listMetadefNamespaces' | 'createMetadefNamespace' | 'getMetadefNamespace' | 'updateMetadefNamespace' | 'deleteMetadefNamespace'
+  | 'listMetadefObjects' | 'createMetadefObject' | 'deleteMetadefObjects' | 'getMetadefObject' | 'updateMetadefObject' | 'deleteMetadefObject'
+  | 'listMetadefProperties' | 'createMetadefProperty' | 'deleteMetadefProperties' | 'getMetadefProperty' | 'updateMetadefProperty' | 'deleteMetadefProperty'
+  | 'listMetadefTags' | 'createMetadefTags' | 'deleteMetadefTags' | 'getMetadefTag' | 'createMetadefTag' | 'updateMetadefTag' | 'deleteMetadefTag'
+  | 'listMetadefResourceTypes' | 'listMetadefResourceTypeAssociations' | 'createMetadefResourceTypeAssociation' | 'deleteMetadefResourceTypeAssociation'
+  | 'getMetadefNamespaceSchema' | 'getMetadefNamespacesSchema' | 'getMetadefObjectSchema' | 'getMetadefObjectsSchema' | 'getMetadefPropertySchema'
+  | 'getMetadefPropertiesSchema' | 'getMetadefResourceTypeSchema' | 'getMetadefResourceTypesSchema' | 'getMetadefTagSchema' | 'getMetadefTagsSchema';
+
+const schemaCache = new Map<string, unknown>();
+/** The schema documents in schemas/metadefs/ (upstream's, unchanged). */
+function schemaFile(name: string) {
+  return () => {
+    if (!schemaCache.has(name)) schemaCache.set(name, JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metadefs', `${name}.json`), 'utf8')));
+    return { status: 200, body: schemaCache.get(name) };
+  };
+}
+
+/** Metadata definitions (glance-v2-api.md §2.8); the logic is in services/metadefs. */
+export function metadefHandlers(s: Services): Handlers<Ops> {
+  const m = () => s.metadefs;
+  return {
+    listMetadefNamespaces: async (c) => ({ status: 200, body: await m().listNamespaces(c.ctx, c.query, c.rawQuery) }),
+    createMetadefNamespace: async (c) => {
+      const r = await m().createNamespace(c.ctx, c.body as never);
+      return { status: 201, body: r.body, headers: { Location: c.baseUrl + r.location } };
+    },
+    getMetadefNamespace: async (c) => ({ status: 200, body: await m().getNamespace(c.ctx, c.params.namespace, c.query.resource_type) }),
+    updateMetadefNamespace: async (c) => ({ status: 200, body: await m().updateNamespace(c.ctx, c.params.namespace, c.body as never) }),
+    deleteMetadefNamespace: async (c) => (await m().deleteNamespace(c.ctx, c.params.namespace), { status: 204 }),
+
+    listMetadefObjects: async (c) => ({ status: 200, body: await m().listObjects(c.ctx, c.params.namespace) }),
+    createMetadefObject: async (c) => ({ status: 201, body: await m().createObject(c.ctx, c.params.namespace, c.body as never) }),
+    deleteMetadefObjects: async (c) => (await m().deleteObjects(c.ctx, c.params.namespace), { status: 204 }),
+    getMetadefObject: async (c) => ({ status: 200, body: await m().getObject(c.ctx, c.params.namespace, c.params.object_name) }),
+    updateMetadefObject: async (c) => ({ status: 200, body: await m().updateObject(c.ctx, c.params.namespace, c.params.object_name, c.body as never) }),
+    deleteMetadefObject: async (c) => (await m().deleteObject(c.ctx, c.params.namespace, c.params.object_name), { status: 204 }),
+
+    listMetadefProperties: async (c) => ({ status: 200, body: await m().listProperties(c.ctx, c.params.namespace) }),
+    createMetadefProperty: async (c) => ({ status: 201, body: await m().createProperty(c.ctx, c.params.namespace, c.body as never) }),
+    deleteMetadefProperties: async (c) => (await m().deleteProperties(c.ctx, c.params.namespace), { status: 204 }),
+    getMetadefProperty: async (c) => ({ status: 200, body: await m().getProperty(c.ctx, c.params.namespace, c.params.property_name, c.query.resource_type) }),
+    updateMetadefProperty: async (c) => ({ status: 200, body: await m().updateProperty(c.ctx, c.params.namespace, c.params.property_name, c.body as never) }),
+    deleteMetadefProperty: async (c) => (await m().deleteProperty(c.ctx, c.params.namespace, c.params.property_name), { status: 204 }),
+
+    listMetadefTags: async (c) => ({ status: 200, body: await m().listTags(c.ctx, c.params.namespace, c.query) }),
+    createMetadefTags: async (c) => ({
+      status: 201,
+      body: await m().createTags(c.ctx, c.params.namespace, c.body.tags.map((t) => t.name), isTrue(c.headers['x-openstack-append'])),
+    }),
+    deleteMetadefTags: async (c) => (await m().deleteTags(c.ctx, c.params.namespace), { status: 204 }),
+    getMetadefTag: async (c) => ({ status: 200, body: await m().getTag(c.ctx, c.params.namespace, c.params.tag_name) }),
+    createMetadefTag: async (c) => ({ status: 201, body: await m().createTag(c.ctx, c.params.namespace, c.params.tag_name) }),
+    updateMetadefTag: async (c) => ({ status: 200, body: await m().updateTag(c.ctx, c.params.namespace, c.params.tag_name, c.body) }),
+    deleteMetadefTag: async (c) => (await m().deleteTag(c.ctx, c.params.namespace, c.params.tag_name), { status: 204 }),
+
+    listMetadefResourceTypes: async (c) => ({ status: 200, body: await m().listResourceTypes(c.ctx) }),
+    listMetadefResourceTypeAssociations: async (c) => ({ status: 200, body: await m().listAssociations(c.ctx, c.params.namespace) }),
+    createMetadefResourceTypeAssociation: async (c) => ({ status: 201, body: await m().createAssociation(c.ctx, c.params.namespace, c.body) }),
+    deleteMetadefResourceTypeAssociation: async (c) => (await m().deleteAssociation(c.ctx, c.params.namespace, c.params.resource_type), { status: 204 }),
+
+    getMetadefNamespaceSchema: schemaFile('namespace'),
+    getMetadefNamespacesSchema: schemaFile('namespaces'),
+    getMetadefObjectSchema: schemaFile('object'),
+    getMetadefObjectsSchema: schemaFile('objects'),
+    getMetadefPropertySchema: schemaFile('property'),
+    getMetadefPropertiesSchema: schemaFile('properties'),
+    getMetadefResourceTypeSchema: schemaFile('resource_type'),
+    getMetadefResourceTypesSchema: schemaFile('resource_types'),
+    getMetadefTagSchema: schemaFile('tag'),
+    getMetadefTagsSchema: schemaFile('tags'),
+  };
+}

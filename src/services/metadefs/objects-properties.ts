@@ -1,0 +1,159 @@
+/**
+ * Objects and property definitions of a namespace (glance-v2-api.md §2.8, §6). Each lives in
+ * its own document; PUT replaces one with a version-checked update and may rename it.
+ */
+import type { RequestContext } from '../../authn/context.js';
+import { conflict, notFound } from '../../domain/errors.js';
+import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
+import { assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
+import { renderObject, renderProperty, type Json } from './render.js';
+
+export interface ObjectInput {
+  name: string;
+  description?: string;
+  required?: string[];
+  properties?: Record<string, Json>;
+  [k: string]: unknown;
+}
+
+const OBJECT_READ_ONLY = ['self', 'schema', 'created_at', 'updated_at'];
+
+const objectNotFound = (ns: string, name: string) => `Metadata definition object not found for namespace=${ns} and object=${name}.`;
+const propertyNotFound = (ns: string, name: string) => `Metadata definition property not found for namespace=${ns} and property=${name}.`;
+
+function nsPayload(ns: NamespaceDoc): Json {
+  return { namespace: ns.namespace };
+}
+
+// ---- objects ---------------------------------------------------------------------------
+
+export async function listObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_objects');
+  return { objects: e.objects.map((o) => renderObject(nsName, o)), schema: 'v2/schemas/metadefs/objects' };
+}
+
+export async function getObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_object');
+  const o = e.objects.find((x) => x.name === name);
+  if (!o) throw notFound(objectNotFound(nsName, name));
+  return renderObject(nsName, o);
+}
+
+function checkObject(b: ObjectInput): void {
+  assertNoReadOnly(b, OBJECT_READ_ONLY);
+  assertValidPropertyMap(b.properties, `property of object '${b.name}'`);
+}
+
+export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: string, b: ObjectInput): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_object');
+  checkObject(b);
+  const t = now();
+  const doc: ObjectDoc = { _id: newId(), ns_id: ns._id, name: b.name, description: b.description ?? null, required: b.required ?? null, properties_json: b.properties ? JSON.stringify(b.properties) : null, created_at: t, updated_at: t, version: 1 };
+  await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.insertOne(doc)));
+  d.notifier.emit('metadef_object.create', { ...nsPayload(ns), name: doc.name, description: doc.description }, ctx);
+  return renderObject(nsName, doc);
+}
+
+export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_object');
+  checkObject(b);
+  for (let attempt = 0; ; attempt++) {
+    const cur = await d.repo.findChild(d.repo.objects, ns._id, name);
+    if (!cur) throw notFound(objectNotFound(nsName, name));
+    const next = { name: b.name, description: b.description ?? null, required: b.required ?? null, properties_json: b.properties ? JSON.stringify(b.properties) : null, updated_at: now(), version: cur.version + 1 };
+    const r = await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
+    if (r.matchedCount === 1) {
+      d.notifier.emit('metadef_object.update', { ...nsPayload(ns), name: next.name, name_old: name }, ctx);
+      return renderObject(nsName, { ...cur, ...next });
+    }
+    if (attempt >= 3) throw conflict(`Object ${name} was changed by another request; try again.`);
+  }
+}
+
+export async function deleteObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_object');
+  const cur = await d.repo.findChild(d.repo.objects, ns._id, name);
+  if (!cur) throw notFound(objectNotFound(nsName, name));
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.objects.deleteOne({ _id: cur._id }));
+  d.notifier.emit('metadef_object.delete', { ...nsPayload(ns), name }, ctx);
+}
+
+export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.objects.deleteMany({ ns_id: ns._id }));
+  d.notifier.emit('metadef_namespace.delete_objects', nsPayload(ns), ctx);
+}
+
+// ---- properties ------------------------------------------------------------------------
+
+export async function listProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_properties');
+  return { properties: Object.fromEntries(e.properties.map((p) => { const { name: _n, ...def } = renderProperty(p); return [p.name, def]; })) };
+}
+
+/** `?resource_type=RT`: `name` carries RT's prefix, which must match and is removed (§6). */
+export async function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, resourceType?: string): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_property');
+  let lookup = name;
+  if (resourceType) {
+    const prefix = e.associations.find((a) => a.resource_type === resourceType)?.prefix;
+    if (prefix) {
+      if (!name.startsWith(prefix)) throw notFound(propertyNotFound(nsName, name));
+      lookup = name.slice(prefix.length);
+    }
+  }
+  const p = e.properties.find((x) => x.name === lookup);
+  if (!p) throw notFound(propertyNotFound(nsName, name));
+  return renderProperty(p, name);
+}
+
+function splitProperty(b: Json): { name: string; def: Json } {
+  const { name, ...def } = b;
+  assertValidPropertyDefinition(name as string, def);
+  return { name: name as string, def };
+}
+
+export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, b: Json): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_property');
+  const { name, def } = splitProperty(b);
+  const t = now();
+  const doc: PropertyDoc = { _id: newId(), ns_id: ns._id, name, def_json: JSON.stringify(def), created_at: t, updated_at: t, version: 1 };
+  await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.insertOne(doc)));
+  d.notifier.emit('metadef_property.create', { ...nsPayload(ns), name, ...def }, ctx);
+  return renderProperty(doc);
+}
+
+export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: Json): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_property');
+  const { name, def } = splitProperty(b);
+  for (let attempt = 0; ; attempt++) {
+    const cur = await d.repo.findChild(d.repo.properties, ns._id, oldName);
+    if (!cur) throw notFound(propertyNotFound(nsName, oldName));
+    const next = { name, def_json: JSON.stringify(def), updated_at: now(), version: cur.version + 1 };
+    const r = await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
+    if (r.matchedCount === 1) {
+      d.notifier.emit('metadef_property.update', { ...nsPayload(ns), name, name_old: oldName, ...def }, ctx);
+      return renderProperty({ ...cur, ...next });
+    }
+    if (attempt >= 3) throw conflict(`Property ${oldName} was changed by another request; try again.`);
+  }
+}
+
+export async function deleteProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'remove_metadef_property');
+  const cur = await d.repo.findChild(d.repo.properties, ns._id, name);
+  if (!cur) throw notFound(propertyNotFound(nsName, name));
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.properties.deleteOne({ _id: cur._id }));
+  d.notifier.emit('metadef_property.delete', { ...nsPayload(ns), name }, ctx);
+}
+
+export async function deleteProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.properties.deleteMany({ ns_id: ns._id }));
+  d.notifier.emit('metadef_namespace.delete_properties', nsPayload(ns), ctx);
+}

@@ -1,0 +1,89 @@
+/**
+ * Metadef documents → API bodies (glance-v2-api.md §2.8, §6). Null fields are omitted
+ * (§7.14); timestamps are `YYYY-MM-DDThh:mm:ssZ`; links are relative and unescaped.
+ */
+import type { AssociationDoc, NamespaceDoc, NamespaceEntry, ObjectDoc, PropertyDoc, ResourceTypeDoc, TagDoc } from '../../repositories/metadefs.js';
+
+export type Json = Record<string, unknown>;
+
+export const ts = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** Copies `o` without its null/undefined fields. */
+export function compact(o: Json): Json {
+  const out: Json = {};
+  for (const [k, v] of Object.entries(o)) if (v !== null && v !== undefined) out[k] = v;
+  return out;
+}
+
+export const nsSelf = (name: string) => `/v2/metadefs/namespaces/${name}`;
+
+export function renderNamespaceBase(ns: NamespaceDoc): Json {
+  return compact({
+    namespace: ns.namespace,
+    display_name: ns.display_name,
+    description: ns.description,
+    visibility: ns.visibility,
+    protected: ns.protected,
+    owner: ns.owner,
+    created_at: ts(ns.created_at),
+    updated_at: ts(ns.updated_at),
+    self: nsSelf(ns.namespace),
+    schema: '/v2/schemas/metadefs/namespace',
+  });
+}
+
+export function renderAssociation(a: AssociationDoc, withUpdated = false): Json {
+  return compact({
+    name: a.resource_type,
+    prefix: a.prefix,
+    properties_target: a.properties_target,
+    created_at: ts(a.created_at),
+    updated_at: a.updated_at ? ts(a.updated_at) : withUpdated ? ts(a.created_at) : null,
+  });
+}
+
+export const propertyDef = (p: PropertyDoc): Json => JSON.parse(p.def_json) as Json;
+
+export function renderProperty(p: PropertyDoc, name = p.name): Json {
+  return { name, ...propertyDef(p) };
+}
+
+export function renderObject(nsName: string, o: ObjectDoc, prefix = ''): Json {
+  let properties = o.properties_json ? (JSON.parse(o.properties_json) as Record<string, Json>) : null;
+  let required = o.required;
+  if (prefix) {
+    if (properties) properties = Object.fromEntries(Object.entries(properties).map(([k, v]) => [prefix + k, v]));
+    if (required) required = required.map((r) => prefix + r);
+  }
+  return compact({
+    name: o.name,
+    description: o.description,
+    required,
+    properties,
+    created_at: ts(o.created_at),
+    updated_at: ts(o.updated_at),
+    self: `${nsSelf(nsName)}/objects/${o.name}`,
+    schema: '/v2/schemas/metadefs/object',
+  });
+}
+
+export const renderTag = (t: TagDoc): Json => ({ name: t.name, created_at: ts(t.created_at), updated_at: ts(t.updated_at) });
+
+export const renderResourceType = (r: ResourceTypeDoc): Json => ({ name: r.name, created_at: ts(r.created_at), updated_at: ts(r.updated_at) });
+
+/** A namespace with its non-empty child collections; `prefix` renames property keys (§6 `?resource_type=`). */
+export function renderNamespaceFull(e: NamespaceEntry, prefix = ''): Json {
+  const out = renderNamespaceBase(e.ns);
+  if (e.associations.length) out.resource_type_associations = e.associations.map((a) => renderAssociation(a));
+  if (e.properties.length) out.properties = Object.fromEntries(e.properties.map((p) => [prefix + p.name, propertyDef(p)]));
+  if (e.objects.length) out.objects = e.objects.map((o) => renderObject(e.ns.namespace, o, prefix));
+  if (e.tags.length) out.tags = e.tags.map(renderTag);
+  return out;
+}
+
+/** The list form: attributes plus resource type associations. */
+export function renderNamespaceSummary(e: NamespaceEntry): Json {
+  const out = renderNamespaceBase(e.ns);
+  if (e.associations.length) out.resource_type_associations = e.associations.map((a) => renderAssociation(a));
+  return out;
+}

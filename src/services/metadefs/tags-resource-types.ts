@@ -1,0 +1,146 @@
+/**
+ * Tags and resource type associations of a namespace, and the resource type list
+ * (glance-v2-api.md §2.8, §6, §7.12).
+ */
+import type { RequestContext } from '../../authn/context.js';
+import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
+import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
+import { assertNoReadOnly, assertNotProtected, listParams, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
+
+const TAG_MAX = 80;
+const tagNotFound = (ns: string, name: string) => `Metadata tag not found for namespace=${ns} and tag=${name}.`;
+
+/** `X-Openstack-Append` is read leniently, like oslo's bool_from_string. */
+export const isTrue = (v: string | string[] | undefined): boolean => ['true', 'yes', '1', 'on', 'y', 't'].includes(String(Array.isArray(v) ? v[0] : (v ?? '')).trim().toLowerCase());
+
+// ---- tags ------------------------------------------------------------------------------
+
+export async function listTags(d: MetadefDeps, ctx: RequestContext, nsName: string, q: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string }): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tags');
+  const { sortKey, sortDir, limit } = listParams(d, q, ['name', 'created_at', 'updated_at'], null);
+  const value = sortKey === 'name' ? (t: TagDoc) => t.name : (t: TagDoc) => (sortKey === 'created_at' ? t.created_at : t.updated_at).getTime();
+  const tags = sortBy(e.tags, value, (t) => t.name, sortDir);
+  let start = 0;
+  if (q.marker !== undefined) {
+    const at = tags.findIndex((t) => t.name === q.marker);
+    if (at < 0) throw notFound(tagNotFound(nsName, q.marker));
+    start = at + 1;
+  }
+  return { tags: tags.slice(start, limit === null ? undefined : start + limit).map((t) => ({ name: t.name })) };
+}
+
+export async function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tag');
+  const t = e.tags.find((x) => x.name === name);
+  if (!t) throw notFound(tagNotFound(nsName, name));
+  return renderTag(t);
+}
+
+export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tag');
+  if (!name || name.length > TAG_MAX) throw invalid(`Invalid tag name: it must have 1 to ${TAG_MAX} characters.`);
+  const t = now();
+  const doc: TagDoc = { _id: newId(), ns_id: ns._id, name, created_at: t, updated_at: t, version: 1 };
+  await d.repo.write(() => unique(`A tag named ${name} already exists in namespace ${nsName}.`, () => d.repo.tags.insertOne(doc)));
+  d.notifier.emit('metadef_tag.create', { namespace: nsName, name }, ctx);
+  return renderTag(doc);
+}
+
+/** Bulk create: without append every existing tag is replaced (§7.12). */
+export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: string, names: string[], append: boolean): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tags');
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) throw conflict(`Duplicate tag '${n}' in the request.`);
+    seen.add(n);
+  }
+  const t = now();
+  const docs: TagDoc[] = names.map((name) => ({ _id: newId(), ns_id: ns._id, name, created_at: t, updated_at: t, version: 1 }));
+  await d.repo.write(async () => {
+    if (!append) await d.repo.tags.deleteMany({ ns_id: ns._id });
+    if (docs.length) {
+      await unique(`A tag in the request already exists in namespace ${nsName}.`, async () => {
+        try {
+          await d.repo.tags.insertMany(docs, { ordered: true });
+        } catch (e) {
+          // all or nothing: remove the ones that made it in before the duplicate
+          await d.repo.tags.deleteMany({ _id: { $in: docs.map((x) => x._id) } });
+          throw e;
+        }
+      });
+    }
+  });
+  d.notifier.emit('metadef_tag.create', { namespace: nsName, tags: names }, ctx);
+  return { tags: names.map((name) => ({ name })) };
+}
+
+export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: { name: string; [k: string]: unknown }): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_tag');
+  assertNoReadOnly(b, ['created_at', 'updated_at']);
+  for (let attempt = 0; ; attempt++) {
+    const cur = await d.repo.findChild(d.repo.tags, ns._id, oldName);
+    if (!cur) throw notFound(tagNotFound(nsName, oldName));
+    const next = { name: b.name, updated_at: now(), version: cur.version + 1 };
+    const r = await d.repo.write(() => unique(`A tag named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.tags.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
+    if (r.matchedCount === 1) {
+      d.notifier.emit('metadef_tag.update', { namespace: nsName, name: b.name, name_old: oldName }, ctx);
+      return renderTag({ ...cur, ...next });
+    }
+    if (attempt >= 3) throw conflict(`Tag ${oldName} was changed by another request; try again.`);
+  }
+}
+
+export async function deleteTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_tag');
+  const cur = await d.repo.findChild(d.repo.tags, ns._id, name);
+  if (!cur) throw notFound(tagNotFound(nsName, name));
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.tags.deleteOne({ _id: cur._id }));
+  d.notifier.emit('metadef_tag.delete', { namespace: nsName, name }, ctx);
+}
+
+export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace', 'delete_metadef_tags');
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.tags.deleteMany({ ns_id: ns._id }));
+  d.notifier.emit('metadef_namespace.delete_tags', { namespace: nsName }, ctx);
+}
+
+// ---- resource types --------------------------------------------------------------------
+
+export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<Json> {
+  if (!d.authz.can(ctx, 'list_metadef_resource_types', 'Global')) {
+    if (!ctx.authenticated || ctx.systemScope) throw notFound('No resource types are visible.');
+    throw forbidden('You are not authorized to perform list_metadef_resource_types.');
+  }
+  const snap = await d.repo.snapshot();
+  return { resource_types: snap.resourceTypes.map(renderResourceType) };
+}
+
+export async function listAssociations(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
+  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_resource_type');
+  return { resource_type_associations: e.associations.map((a) => renderAssociation(a)) };
+}
+
+export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<Json> {
+  const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_resource_type_association');
+  assertNoReadOnly(b, ['created_at', 'updated_at']);
+  const t = now();
+  const doc: AssociationDoc = { _id: newId(), ns_id: ns._id, resource_type: b.name, prefix: b.prefix ?? null, properties_target: b.properties_target ?? null, created_at: t, updated_at: null, seq: Date.now() };
+  await d.repo.write(async () => {
+    await d.repo.ensureResourceType(b.name);
+    await unique(`Namespace ${nsName} is already associated with resource type ${b.name}.`, () => d.repo.associations.insertOne(doc));
+  });
+  d.notifier.emit('metadef_resource_type.create', { namespace: nsName, name: b.name, prefix: doc.prefix, properties_target: doc.properties_target }, ctx);
+  return renderAssociation(doc, true);
+}
+
+export async function deleteAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, rt: string): Promise<void> {
+  const ns = await writableNamespace(d, ctx, nsName, 'remove_metadef_resource_type_association');
+  const cur = await d.repo.associations.findOne({ ns_id: ns._id, resource_type: rt });
+  if (!cur) throw notFound(`Resource type ${rt} is not associated with namespace ${nsName}.`);
+  assertNotProtected(ns);
+  await d.repo.write(() => d.repo.associations.deleteOne({ _id: cur._id }));
+  d.notifier.emit('metadef_resource_type.delete', { namespace: nsName, name: rt }, ctx);
+}
