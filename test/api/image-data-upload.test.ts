@@ -142,6 +142,26 @@ describe('interrupted upload', () => {
     assert.equal((await getImage(s, om, img.id)).status, 'active');
   });
 
+  test('an image deleted during its upload answers 410 and keeps no bytes', async () => {
+    const before = storeFiles().length;
+    const img = await createImage(s, om);
+    const status = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${s.url}/v2/images/${img.id}/file`, { method: 'PUT', headers: { ...OCTET, 'X-Auth-Token': om, 'Content-Length': String(2 * MiB) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(MiB, 2));
+      void waitFor(s, om, img.id, (i) => i.status === 'saving').then(async () => {
+        assert.equal((await call(s.url, 'DELETE', `/v2/images/${img.id}`, { token: om })).status, 204);
+        req.end(Buffer.alloc(MiB, 3));
+      });
+    });
+    assert.equal(await status, 410);
+    assert.equal((await call(s.url, 'GET', `/v2/images/${img.id}`, { token: om })).status, 404);
+    assert.equal(storeFiles().length, before);
+  });
+
   test('a stalled client is cut off after UPLOAD_IDLE_TIMEOUT; the image returns to queued', async () => {
     const before = storeFiles().length;
     const img = await createImage(s, om);
