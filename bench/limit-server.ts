@@ -5,13 +5,20 @@
  *   the real endpoint (the cost of HTTP + express alone);
  * - driver: the raw mongodb driver doing the same query as the service (findOne by id, or
  *   find + sort + limit) against the same store, answering JSON.stringify of the documents;
- * - ajv: express.json + raw ajv running the same schema, answering the verdict as JSON.
+ * - validation: express.json + the validator core the service uses (the same ajv validators,
+ *   compiled once from the same definition files by src/services/validation/compile.ts, and
+ *   the same per-key evaluation), without the service's authn, catalogue-freshness read and
+ *   pipeline, answering the verdict as JSON.
  * Usage: node --import tsx bench/limit-server.ts CONFIG.json
  */
 import { readFileSync } from 'node:fs';
 import express, { type Request, type Response } from 'express';
 import { BSON, MongoClient, type Document, type Sort } from 'mongodb';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileNamespace, keyIndex } from '../src/services/validation/compile.js';
+import { evaluate } from '../src/services/validation/evaluate.js';
+import type { NamespaceDef } from '../src/services/validation/definitions.js';
 
 export interface BytesRoute {
   method: string;
@@ -28,18 +35,18 @@ export interface DriverConfig {
   /** Routes answering find(filter).sort(sort).limit(limit) wrapped as {images: [...]}. */
   lists: { path: string; collection: string; filterEjson: string; sort: Record<string, 1 | -1>; limit: number; key: string }[];
 }
-export interface AjvRoute {
+export interface ValidationRoute {
   path: string;
-  schema: Record<string, unknown>;
-  /** The body's field holding the object to validate (batch: an array of them). */
-  field: string;
+  /** Directory of standard definition files; namespaces a non-admin may see are compiled. */
+  corpusDir: string;
+  resourceType: string;
   batch: boolean;
 }
 export interface LimitConfig {
   port: number;
   bytes: BytesRoute[];
   driver?: DriverConfig;
-  ajv: AjvRoute[];
+  validation: ValidationRoute[];
 }
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8')) as LimitConfig;
@@ -101,16 +108,22 @@ if (config.driver) {
   }
 }
 
-if (config.ajv.length) {
-  const ajv = new Ajv({ allErrors: true, strict: false });
+if (config.validation.length) {
   app.use(express.json({ limit: 1 << 20 }));
-  for (const a of config.ajv) {
-    const validate: ValidateFunction = ajv.compile(a.schema);
-    app.post(a.path, (req: Request, res: Response) => {
-      const input = (req.body as Record<string, unknown>)[a.field];
-      const items = a.batch ? (input as unknown[]) : [input];
-      const results = items.map((item) => (validate(item) ? { valid: true } : { valid: false, errors: validate.errors }));
-      const text = JSON.stringify(a.batch ? { results } : results[0]);
+  for (const v of config.validation) {
+    const defs = readdirSync(v.corpusDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(readFileSync(join(v.corpusDir, f), 'utf8')) as NamespaceDef)
+      .filter((d) => d.visibility === 'public');
+    const index = keyIndex(defs.map((d) => compileNamespace(d)), v.resourceType);
+    app.post(v.path, (req: Request, res: Response) => {
+      const body = req.body as { properties?: Record<string, unknown>; items?: { properties: Record<string, unknown> }[] };
+      let out: unknown;
+      if (v.batch) {
+        const items = (body.items ?? []).map((i) => evaluate(index, i.properties));
+        out = { valid: items.every((i) => i.valid), items };
+      } else out = evaluate(index, body.properties ?? {});
+      const text = JSON.stringify(out);
       res.status(200).setHeader('Content-Type', 'application/json; charset=UTF-8');
       res.setHeader('Content-Length', Buffer.byteLength(text));
       res.end(text);

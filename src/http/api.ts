@@ -65,6 +65,52 @@ function decodeParams(params: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
+type RouterOperation = ReturnType<OpenAPIBackend['router']['getOperations']>[number];
+
+const escapeRegExp = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The path template as openapi-backend matches it: `{param}` is one segment, the rest literal. */
+function templatePattern(path: string): RegExp {
+  const body = path.replace(/\{[^}]+\}/g, '\0').split('\0').map(escapeRegExp).join('[^/]+');
+  return new RegExp('^' + body + '$');
+}
+
+/**
+ * openapi-backend's router rebuilds its operation list (lodash) and compiles one RegExp per
+ * operation on every request, which made routing the largest cost of a cached read (see
+ * docs/performance.md). The document does not change after init, so the list is built once
+ * and the path templates are compiled once; matching keeps the library's exact rules: an
+ * exact path with the method wins, else templates ordered by literal length (stable), the
+ * first with the method; templates without it → 405, no template → 404.
+ */
+export function precompileRouter(router: OpenAPIBackend['router']): void {
+  const operations = router.getOperations();
+  const exact = new Map<string, RouterOperation>();
+  for (const op of operations) if (!exact.has(`${op.method} ${op.path}`)) exact.set(`${op.method} ${op.path}`, op);
+  const templates = operations
+    .map((op, i) => ({ op, i, re: templatePattern(op.path), literal: op.path.replace(/\{.*?\}/g, '').length }))
+    .sort((a, b) => b.literal - a.literal || a.i - b.i);
+  router.getOperations = () => operations;
+  router.matchOperation = ((req: Parameters<typeof router.matchOperation>[0], strict?: boolean) => {
+    const r = router.normalizeRequest(req);
+    const fail = (code: string) => {
+      if (strict) throw new Error(code === '404' ? '404-notFound: no route matches request' : '405-methodNotAllowed: this method is not registered for the route');
+      return undefined;
+    };
+    if (!(router as unknown as { isUnderApiRoot(p: string): boolean }).isUnderApiRoot(r.path)) return fail('404');
+    const path = router.normalizePath(r.path);
+    const hit = exact.get(`${r.method} ${path}`);
+    if (hit) return hit;
+    let pathMatched = false;
+    for (const t of templates) {
+      if (!t.re.test(path)) continue;
+      if (t.op.method === r.method) return t.op;
+      pathMatched = true;
+    }
+    return fail(pathMatched ? '405' : '404');
+  }) as typeof router.matchOperation;
+}
+
 export async function createApi(o: ApiOptions): Promise<OpenAPIBackend> {
   const api = new OpenAPIBackend<Document>({
     definition: o.document as unknown as Document,
@@ -140,22 +186,30 @@ export async function createApi(o: ApiOptions): Promise<OpenAPIBackend> {
   for (const [operationId, handler] of Object.entries(o.handlers)) {
     api.register(operationId, async (c: Context, args: PipelineArgs) => {
       const ctx = c.operation.security?.length === 0 ? anonymousContext(args.requestId) : ((await context(args.req, args.requestId)) ?? anonymousContext(args.requestId));
+      // rawQuery and log are built on first use: most handlers need neither.
+      let rawQuery: URLSearchParams | undefined;
+      let log: Logger | undefined;
       const call: Call = {
         operationId: operationId as OperationId,
         ctx,
         params: decodeParams(c.request.params) as never,
         query: c.request.query as never,
-        rawQuery: new URL(args.req.originalUrl, 'http://x').searchParams,
+        get rawQuery() {
+          return (rawQuery ??= new URL(args.req.originalUrl, 'http://x').searchParams);
+        },
         headers: args.req.headers,
         body: c.request.requestBody as never,
         req: args.req,
         baseUrl: o.baseUrl(args.req),
-        log: o.log.child({ request_id: args.requestId }),
+        get log() {
+          return (log ??= o.log.child({ request_id: args.requestId }));
+        },
       };
       return (handler as Handler<OperationId>)(call as never);
     });
   }
 
   await api.init();
+  precompileRouter(api.router);
   return api;
 }
