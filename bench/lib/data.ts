@@ -71,25 +71,18 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
     const upOk = upStatus === 204 && img.status === 'active' && img.size === size && (!img.os_hash_value || img.os_hash_value === sha512);
     if (!upOk) o.log(`upload: HTTP ${upStatus}, image ${JSON.stringify({ status: img.status, size: img.size, hash_ok: img.os_hash_value === sha512 })}`);
 
+    // Download from the store (a whole-image range: never fills the image cache), then, when the
+    // service runs with IMAGE_CACHE_ENABLED, a plain GET that fills the cache and one served from it.
     o.sampler.window();
-    let got = 0;
-    let downStatus = 0;
-    const downSecs = await timed(async () => {
-      downStatus = await new Promise<number>((resolve, reject) => {
-        const req = request(o.base + `/v2/images/${id}/file`, { method: 'GET', headers: { 'X-Auth-Token': o.token } }, (res) => {
-          res.on('data', (c: Buffer) => {
-            got += c.length;
-          });
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end();
-      });
-    });
+    const store = await fetchAll(o.base, id, o.token, { Range: 'bytes=0-' });
+    const downSecs = store.secs;
     const downPeak = o.sampler.peakBytes();
-    const downOk = downStatus === 200 && got === size;
-    if (!downOk) o.log(`download: HTTP ${downStatus}, ${got} of ${size} bytes`);
+    const downOk = (store.status === 206 || store.status === 200) && store.got === size;
+    if (!downOk) o.log(`download: HTTP ${store.status}, ${store.got} of ${size} bytes`);
+    const fill = await fetchAll(o.base, id, o.token);
+    const cached = await fetchAll(o.base, id, o.token);
+    // The versions document lists v2.18 only when the image cache is enabled.
+    const cacheOn = (await json(o.base, 'GET', '/versions', o.token)).text.includes('"v2.18"');
     await json(o.base, 'DELETE', `/v2/images/${id}`, o.token);
 
     const upRate = o.mib / upSecs;
@@ -115,6 +108,14 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
     rows.push(dataRow(`upload ${label}`, upRate, upSecs, upOk, copyRate, 'copy', 0.8, upPeak));
     rows.push(dataRow(`upload ${label} vs copy+hashes`, upRate, upSecs, upOk, hashedCopy, 'copy+sha512+md5', null, upPeak));
     rows.push(dataRow(`download ${label}`, downRate, downSecs, downOk, copyRate, 'copy', 0.9, downPeak));
+    if (cacheOn) {
+      const fillOk = fill.status === 200 && fill.got === size;
+      const cachedOk = cached.status === 200 && cached.got === size;
+      o.log(`download filling the image cache ${fmt(o.mib / fill.secs)} MiB/s, from the cache ${fmt(o.mib / cached.secs)} MiB/s, from the store ${fmt(downRate)} MiB/s`);
+      rows.push(dataRow(`download ${label} (store → cache fill)`, o.mib / fill.secs, fill.secs, fillOk, copyRate, 'copy', null, o.sampler.peakBytes()));
+      rows.push(dataRow(`download ${label} (from cache)`, o.mib / cached.secs, cached.secs, cachedOk, copyRate, 'copy', null, o.sampler.peakBytes()));
+      rows.push(dataRow(`download ${label} cache vs store`, o.mib / cached.secs, cached.secs, cachedOk && downOk, downRate, 'store', null, 0));
+    }
     rows.push({
       scenario: `RSS growth streaming ${label}`,
       conc: 1,
@@ -147,6 +148,26 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
     rmSync(dst, { force: true });
   }
   return rows;
+}
+
+/** GET /v2/images/{id}/file, draining the body: status, bytes received, seconds. */
+async function fetchAll(base: string, id: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; got: number; secs: number }> {
+  let got = 0;
+  let status = 0;
+  const secs = await timed(async () => {
+    status = await new Promise<number>((resolve, reject) => {
+      const req = request(base + `/v2/images/${id}/file`, { method: 'GET', headers: { 'X-Auth-Token': token, ...headers } }, (res) => {
+        res.on('data', (c: Buffer) => {
+          got += c.length;
+        });
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  });
+  return { status, got, secs };
 }
 
 async function timed(f: () => Promise<void>): Promise<number> {

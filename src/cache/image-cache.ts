@@ -27,6 +27,8 @@ export interface ImageCacheOptions {
   log: Logger;
   /** Delay before hit counters are written to the index (ms). */
   saveDelay?: number;
+  /** How often the counters are logged when they changed (ms; 0 = never). */
+  statsIntervalMs?: number;
 }
 
 export interface Served {
@@ -59,6 +61,8 @@ export class ImageCache {
   private saveTimer?: NodeJS.Timeout;
   private saving: Promise<void> = Promise.resolve();
   private readonly saveDelay: number;
+  private statsTimer?: NodeJS.Timeout;
+  private lastStats = '';
   private readonly counters = {
     hits: 0,
     misses: 0,
@@ -83,6 +87,11 @@ export class ImageCache {
   static async create(o: ImageCacheOptions): Promise<ImageCache> {
     const c = new ImageCache(o);
     await c.recover();
+    const every = o.statsIntervalMs ?? 60_000;
+    if (every > 0) {
+      c.statsTimer = setInterval(() => c.logStats(), every);
+      c.statsTimer.unref();
+    }
     return c;
   }
 
@@ -446,6 +455,15 @@ export class ImageCache {
     return { ...c, hit_ratio: lookups ? Math.round((c.hits / lookups) * 1000) / 1000 : 0, cached_images: this.entries.size, cached_bytes: this.cachedBytes, max_size: this.maxSize };
   }
 
+  /** Logs the counters (hit ratio, bytes from cache vs store) if they changed since last time. */
+  logStats(): void {
+    const m = this.metrics();
+    const key = JSON.stringify(m);
+    if (key === this.lastStats) return;
+    this.lastStats = key;
+    this.log.info(m, 'image cache stats');
+  }
+
   /** Bytes on disk in cached copies (not counting fills in progress). */
   get size(): number {
     return this.cachedBytes;
@@ -475,6 +493,8 @@ export class ImageCache {
 
   /** Stops running fills (their temporary files are removed) and writes the index. */
   async close(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer);
+    this.logStats();
     for (const f of this.flights.values()) f.stream.destroy(new Error('cache closing'));
     await Promise.all([...this.flights.values()].map((f) => f.done));
     await this.save();
