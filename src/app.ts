@@ -9,6 +9,7 @@ import { createAuthorizer, type Authorizer } from './authz/index.js';
 import { cacheSettingsFrom, createCacheService, mongoImageLookup, type CacheService } from './cache/service.js';
 import { createImageCatalogue } from './services/image-catalogue.js';
 import { ImageDataService } from './services/image-data.js';
+import { TasksService } from './services/tasks.js';
 import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
 import type { ImageSchemas } from './services/image-schemas.js';
@@ -48,6 +49,8 @@ export interface Services {
   imageCache: CacheService;
   /** Image data: stores, upload/download, staging, import, locations, tasks (src/services/image-data.ts). */
   imageData: ImageDataService;
+  /** The (deprecated) tasks API over the task records (src/services/tasks.ts). */
+  tasks: TasksService;
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
 }
@@ -103,6 +106,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const catalogue = await createImageCatalogue({ db: mongo.db, config, authz, notifier });
   const imageData = new ImageDataService({ config, log, db: mongo.db, images: catalogue.images, authz, notifier, cache: imageCache });
   await imageData.init();
+  const tasks = new TasksService({ tasks: imageData.tasks, authz, images: catalogue.images, imageData, limits: { defaultLimit: config.LIMIT_PARAM_DEFAULT, maxLimit: config.API_LIMIT_MAX } });
   catalogue.images.addRenderExtension(imageData.renderExtension);
   catalogue.images.onDeleted((img) => imageData.deleteImageData(img));
   imageCache.setStoreReader((image) => imageData.openWhole(image.id));
@@ -122,6 +126,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ...propertyValidation,
     imageCache,
     imageData,
+    tasks,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };

@@ -558,16 +558,36 @@ export class ImageDataService {
 
     let source: Source;
     if (method === 'glance-direct') source = () => this.stores.staging.read(this.stores.staging.urlFor(id));
-    else if (method === 'web-download')
-      source = async () => {
-        try {
-          return await guardedFetch(this.stores.guard, uri!, { timeoutMs: this.d.config.HTTP_TIMEOUT, maxRedirects: this.d.config.HTTP_MAX_REDIRECTS });
-        } catch (e) {
-          throw fetchFailure(e);
-        }
-      };
+    else if (method === 'web-download') source = this.webSource(uri!);
     else source = () => this.openData(img);
     this.background(() => this.runImport(ctx, task, id, method, targets, mustSucceed, source, budget));
+  }
+
+  private webSource(uri: string): Source {
+    return async () => {
+      try {
+        return await guardedFetch(this.stores.guard, uri, { timeoutMs: this.d.config.HTTP_TIMEOUT, maxRedirects: this.d.config.HTTP_MAX_REDIRECTS });
+      } catch (e) {
+        throw fetchFailure(e);
+      }
+    };
+  }
+
+  /**
+   * A legacy `import` task (POST /v2/tasks): creates the image from `props`, then fills it from
+   * `uri` (web-download through the SSRF guard) into the default store, asynchronously.
+   */
+  async legacyImport(ctx: RequestContext, uri: string, props: Record<string, unknown>, input: Record<string, unknown>): Promise<TaskRecord> {
+    try {
+      this.stores.guard.checkUrl(new URL(uri));
+    } catch (e) {
+      throw invalid(e instanceof SsrfRefused ? `import_from is not allowed: ${e.message}` : 'import_from is not a valid URL.');
+    }
+    const budget = await this.checkQuota(ctx.projectId, 'store');
+    const { image } = await this.d.images.create(ctx, props);
+    const task = await this.tasks.create({ type: 'import', owner: ctx.projectId, image_id: image._id, request_id: ctx.requestId, user_id: ctx.userId, input });
+    this.background(() => this.runImport(ctx, task, image._id, 'web-download', [this.stores.default], true, this.webSource(uri), budget));
+    return task;
   }
 
   private async runImport(ctx: RequestContext, task: TaskRecord, id: string, method: string, targets: StoreDriver[], mustSucceed: boolean, source: Source, budget: number): Promise<void> {

@@ -9,6 +9,7 @@ import { imageMemberHandlers } from './image-members.js';
 import { imageSchemaHandlers } from './image-schemas.js';
 import { metadefHandlers } from './metadefs.js';
 import { imageDataHandlers } from './image-data.js';
+import { taskHandlers } from './tasks.js';
 
 /** Every operation handler, keyed by operationId. One module per tag. */
 export function allHandlers(s: Services): Partial<Record<OperationId, Handler<never>>> {
@@ -22,6 +23,7 @@ export function allHandlers(s: Services): Partial<Record<OperationId, Handler<ne
     imageSchemaHandlers(s) as never,
     metadefHandlers(s) as never,
     imageDataHandlers(s) as never,
+    taskHandlers(s) as never,
   ];
   const all: Record<string, Handler<never>> = {};
   for (const g of groups) {
