@@ -1,0 +1,4 @@
+import { runTable } from './matrix.js';
+import { imageDataTable } from './tables/image-data.js';
+
+runTable(imageDataTable);
