@@ -34,13 +34,15 @@ function mentions(value: unknown, id: string): boolean {
   return false;
 }
 
-/** Every document (outside the metadefs collections) that references the template image. */
+const IMAGE_COLLECTIONS = ['images', 'image_members', 'members', 'image_tags', 'image_properties', 'image_locations'];
+
+/** Every document (of the image collections) that references the template image. */
 export async function snapshot(db: Db, imageId: string): Promise<Snapshot[]> {
   const out: Snapshot[] = [];
-  for (const c of await db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (c.name.startsWith('metadef') || c.name.startsWith('system.')) continue;
-    const docs = (await db.collection(c.name).find({}).limit(1000).toArray()).filter((d) => mentions(d, imageId));
-    if (docs.length) out.push({ collection: c.name, docs });
+  // The embedded store has no listCollections: look where an image's documents can be.
+  for (const name of IMAGE_COLLECTIONS) {
+    const docs = (await db.collection(name).find({}).limit(1000).toArray()).filter((d) => mentions(d, imageId));
+    if (docs.length) out.push({ collection: name, docs });
   }
   return out;
 }
