@@ -93,6 +93,8 @@ export interface SortKey {
 }
 
 const field = (key: string) => (key === 'id' ? '_id' : key);
+/** Sort keys that are never null: no null branch in the keyset condition. */
+const NEVER_NULL = new Set(['id', 'created_at', 'updated_at', 'status']);
 
 /**
  * The keyset condition "strictly after `marker` in this order" as a MongoDB filter. Null sorts
@@ -116,7 +118,7 @@ export function keysetAfter(sort: SortKey[], marker: Record<string, unknown>): F
       branches.push({ ...eq, [f]: { $gt: v } });
     } else {
       branches.push({ ...eq, [f]: { $lt: v } });
-      branches.push({ ...eq, [f]: null });
+      if (!NEVER_NULL.has(sort[i].key)) branches.push({ ...eq, [f]: null });
     }
   }
   return branches.length ? { $or: branches } : { _id: { $exists: false } };
