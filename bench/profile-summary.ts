@@ -1,7 +1,8 @@
 /**
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile DIR`): the functions with the
  * most self time, and the most inclusive time, with their source location.
- * Usage: tsx bench/profile-summary.ts FILE.cpuprofile [TOP]
+ * Usage: tsx bench/profile-summary.ts FILE.cpuprofile [TOP] [SKIP_SECONDS]
+ * SKIP_SECONDS drops the first samples (start-up: schema compilation, corpus load).
  */
 import { readFileSync } from 'node:fs';
 
@@ -21,12 +22,18 @@ interface Profile {
 
 const file = process.argv[2];
 const top = Number(process.argv[3] ?? 25);
+const skipUs = Number(process.argv[4] ?? 0) * 1e6;
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const self = new Map<number, number>();
-for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+let at = 0;
+for (let i = 0; i < p.samples.length; i++) {
+  at += p.timeDeltas[i] ?? 0;
+  if (at < skipUs) continue;
+  self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+}
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const label = (n: Node) => {

@@ -26,6 +26,10 @@ import { cloneImages, project, snapshot, type Clone, type Template } from './lib
 import { fmt, formatTable, mib, type Row } from './lib/table.js';
 import { runDataScenarios } from './lib/data.js';
 import type { LimitConfig } from './limit-server.js';
+import { buildContext } from '../src/authn/context.js';
+import { createAuthorizer } from '../src/authz/authorizer.js';
+import { parseListQuery, visibilityPredicates } from '../src/services/image-list-query.js';
+import { UNLISTED_STATUSES } from '../src/domain/image-status.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -349,15 +353,22 @@ async function main(): Promise<void> {
   }
 
   // The raw-driver equivalents of the service's image queries (see docs/performance.md).
+  // The filter is built with the service's own functions (policy filter, list-query parser,
+  // default visibility predicates), so the driver runs the very query the service sends.
   const P = project(0);
-  const readFilter = { deleted: false, $or: [{ owner: P }, { visibility: { $in: ['public'] } }, { visibility: 'shared', member_keys: `${P}:accepted` }] };
-  const listSort = { created_at: -1 as const, _id: -1 as const };
-  const listFilterEjson = BSON.EJSON.stringify(readFilter);
-  const propFilterEjson = BSON.EJSON.stringify({ $and: [readFilter, { 'properties.bench_tier': 'gold' }] });
   if (imagesApi) {
+    const ctx = buildContext('req-bench', { userId: `user-${P}`, projectId: P, roles: ['member', 'reader'], expiresAt: Date.now() + 3600_000 });
+    const read = createAuthorizer().filter(ctx, 'get_image', 'Image');
+    const listQuery = (qs: string) => {
+      const q = parseListQuery(new URLSearchParams(qs), { defaultLimit: 25, maxLimit: 1000 });
+      const filter = { $and: [{ deleted: false, status: { $nin: [...UNLISTED_STATUSES] } }, read, ...visibilityPredicates(ctx, q), ...q.predicates] };
+      const sort: Record<string, 1 | -1> = {};
+      for (const k of q.sort) sort[k.key === 'id' ? '_id' : k.key] = k.dir === 'asc' ? 1 : -1;
+      return { filterEjson: BSON.EJSON.stringify(filter), sort, limit: q.limit };
+    };
     limitCfg.driver!.show.push({ path: '/raw/images/:id', collection: 'images' });
-    limitCfg.driver!.lists.push({ path: '/raw/images', collection: 'images', filterEjson: listFilterEjson, sort: listSort, limit: 25, key: 'images' });
-    limitCfg.driver!.lists.push({ path: '/raw/images-gold', collection: 'images', filterEjson: propFilterEjson, sort: listSort, limit: 25, key: 'images' });
+    limitCfg.driver!.lists.push({ path: '/raw/images', collection: 'images', ...listQuery(''), key: 'images' });
+    limitCfg.driver!.lists.push({ path: '/raw/images-gold', collection: 'images', ...listQuery('bench_tier=gold'), key: 'images' });
     if (want('image list'))
       scenarios.push({ phase: 'small', s: { name: `image list @${SMALL}`, spec: { method: 'GET', path: '/v2/images', headers: auth }, limit: { kind: 'driver', spec: { method: 'GET', path: '/raw/images' } }, budget: 0.5 } });
     if (want('image list'))
