@@ -116,6 +116,9 @@ export class MetadefRepository {
   private snap: MetadefSnapshot | undefined;
   private loading: Promise<MetadefSnapshot> | undefined;
   private lastCheck = 0;
+  private gen = 0;
+  private snapGen = -1;
+  private loadingGen = -1;
   private readonly listeners = new Set<(version: number) => void>();
 
   constructor(
@@ -166,26 +169,38 @@ export class MetadefRepository {
     return s?.version ?? 0;
   }
 
-  /** The catalogue, from memory when the stamp was checked less than `checkIntervalMs` ago. */
+  /**
+   * The catalogue, from memory when the stamp was checked less than `checkIntervalMs` ago.
+   * `gen` counts this process's writes: a snapshot (or a load in flight) that began before the
+   * caller's last write is never used, so a process always reads its own writes.
+   */
   async snapshot(): Promise<MetadefSnapshot> {
-    const t = Date.now();
-    if (this.snap && t - this.lastCheck < this.checkIntervalMs) return this.snap;
-    if (this.loading) return this.loading;
-    this.loading = (async () => {
-      try {
+    for (;;) {
+      const gen = this.gen;
+      if (this.snap && this.snapGen === gen && Date.now() - this.lastCheck < this.checkIntervalMs) return this.snap;
+      if (this.loading && this.loadingGen === gen) return this.loading;
+      if (this.loading) {
+        await this.loading.catch(() => undefined);
+        continue;
+      }
+      this.loadingGen = gen;
+      const p = (async () => {
+        const checkedAt = Date.now();
         const stamp = await this.readStamp();
-        this.lastCheck = Date.now();
-        if (this.snap && this.snap.version === stamp) return this.snap;
-        const fresh = await this.loadAll(stamp);
+        const fresh = this.snap && this.snap.version === stamp ? this.snap : await this.loadAll(stamp);
         const changed = this.snap?.version !== fresh.version;
         this.snap = fresh;
+        this.snapGen = gen;
+        this.lastCheck = checkedAt;
         if (changed) for (const fn of this.listeners) fn(fresh.version);
         return fresh;
-      } finally {
-        this.loading = undefined;
-      }
-    })();
-    return this.loading;
+      })();
+      this.loading = p;
+      p.finally(() => {
+        if (this.loading === p) this.loading = undefined;
+      }).catch(() => undefined);
+      return p;
+    }
   }
 
   private async loadAll(version: number): Promise<MetadefSnapshot> {
@@ -228,7 +243,7 @@ export class MetadefRepository {
       return await fn();
     } finally {
       await this.state.updateOne({ _id: 'version' }, { $inc: { version: 1 } }, { upsert: true });
-      this.lastCheck = 0;
+      this.gen++;
     }
   }
 

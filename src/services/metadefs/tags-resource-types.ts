@@ -71,7 +71,7 @@ export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: st
       });
     }
   });
-  d.notifier.emit('metadef_tag.create', { namespace: nsName, tags: names }, ctx);
+  for (const name of names) d.notifier.emit('metadef_tag.create', { namespace: nsName, name }, ctx);
   return { tags: names.map((name) => ({ name })) };
 }
 
