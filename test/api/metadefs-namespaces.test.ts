@@ -215,3 +215,16 @@ test('schemas: the ten metadef schema documents are upstream\'s', async () => {
   assert.equal(post.status, 405);
   assert.equal(post.headers.get('allow'), 'GET');
 });
+
+test('system- and domain-scoped tokens, even admin, get 404 from every metadef call', async () => {
+  const system = await s.token({ project: null, roles: ['admin'], extra: { system_scope: 'all' } });
+  const domain = await s.token({ project: null, roles: ['admin'], extra: { domain_id: 'default' } });
+  for (const token of [system, domain]) {
+    assert.equal((await call(s.url, 'GET', NS, { token })).status, 404);
+    assert.equal((await call(s.url, 'GET', `${NS}/Own::Public`, { token })).status, 404);
+    assert.equal((await call(s.url, 'POST', NS, { token, body: { namespace: 'Scoped::No' } })).status, 404);
+    assert.equal((await call(s.url, 'PUT', `${NS}/Own::Public`, { token, body: { namespace: 'Own::Public' } })).status, 404);
+    assert.equal((await call(s.url, 'POST', `${NS}/Own::Public/tags/x`, { token })).status, 404);
+    assert.equal((await call(s.url, 'GET', '/v2/metadefs/resource_types', { token })).status, 404);
+  }
+});

@@ -30,6 +30,9 @@ export interface MetadefDeps {
   config: Pick<Config, 'LIMIT_PARAM_DEFAULT' | 'API_LIMIT_MAX'>;
 }
 
+/** System- and domain-scoped tokens get 404 from every metadef call (glance-authz.md §3.4). */
+export const notProjectScoped = (ctx: RequestContext): boolean => !!ctx.systemScope || !ctx.projectId;
+
 export const nsNotFound = (name: string) => `Metadata definition namespace=${name} was not found.`;
 
 function check(d: MetadefDeps, ctx: RequestContext, ns: NamespaceDoc, rules: string[]): void {

@@ -5,7 +5,7 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNoReadOnly, assertNotProtected, listParams, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
 import { renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
 
@@ -165,7 +165,10 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
   if (b.tags?.length) rules.push('add_metadef_tags');
   if (b.resource_type_associations?.length) rules.push('add_metadef_resource_type_association');
   for (const rule of rules) {
-    if (!d.authz.can(ctx, rule, 'MetadefNamespace', target)) throw forbidden(`You are not authorized to perform ${rule}.`);
+    if (!d.authz.can(ctx, rule, 'MetadefNamespace', target)) {
+      if (notProjectScoped(ctx)) throw notFound('Metadata definitions need a project-scoped token.');
+      throw forbidden(`You are not authorized to perform ${rule}.`);
+    }
   }
   assertNoReadOnly(b, READ_ONLY);
   validateChildren(b);

@@ -5,7 +5,7 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNoReadOnly, assertNotProtected, listParams, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
 
 const TAG_MAX = 80;
@@ -111,7 +111,7 @@ export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: st
 
 export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<Json> {
   if (!d.authz.can(ctx, 'list_metadef_resource_types', 'Global')) {
-    if (!ctx.authenticated || ctx.systemScope) throw notFound('No resource types are visible.');
+    if (!ctx.authenticated || notProjectScoped(ctx)) throw notFound('No resource types are visible.');
     throw forbidden('You are not authorized to perform list_metadef_resource_types.');
   }
   const snap = await d.repo.snapshot();
