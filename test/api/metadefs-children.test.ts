@@ -281,3 +281,30 @@ test('concurrent edits of one namespace never lose each other\'s children', asyn
   assert.equal(Object.keys(show.body.properties).length, N);
   assert.equal(show.body.tags.length, N);
 });
+
+test('the rules come from the policy: a POLICY_FILE can let project members edit their namespaces', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const file = join(mkdtempSync(join(tmpdir(), 'metadef-policy-')), 'policy.yaml');
+  writeFileSync(file, [
+    `add_metadef_property: "rule:context_is_admin or (role:member and project_id:%(project_id)s)"`,
+    `add_metadef_tag: "rule:context_is_admin or (role:member and project_id:%(project_id)s)"`,
+    `get_metadef_tags: "rule:context_is_admin"`,
+  ].join('\n'));
+  const s2 = await startServer({ POLICY_FILE: file });
+  try {
+    const adm = await s2.token({ project: 'adm', roles: ['admin'] });
+    const member = await s2.token({ project: 'own', roles: ['member'] });
+    const stranger = await s2.token({ project: 'other', roles: ['member'] });
+    assert.equal((await call(s2.url, 'POST', NS, { token: adm, body: { namespace: 'Pol::Icy', visibility: 'public', owner: 'own' } })).status, 201);
+    const prop = { name: 'p', title: 'P', type: 'string' };
+    assert.equal((await call(s2.url, 'POST', `${NS}/Pol::Icy/properties`, { token: member, body: prop })).status, 201);
+    assert.equal((await call(s2.url, 'POST', `${NS}/Pol::Icy/properties`, { token: stranger, body: { ...prop, name: 'q' } })).status, 403);
+    assert.equal((await call(s2.url, 'POST', `${NS}/Pol::Icy/tags/t`, { token: member })).status, 201);
+    assert.equal((await call(s2.url, 'DELETE', `${NS}/Pol::Icy/properties/p`, { token: member })).status, 403, 'remove_metadef_property stays admin-only');
+    assert.equal((await call(s2.url, 'GET', `${NS}/Pol::Icy/tags`, { token: member })).status, 403, 'visible but get_metadef_tags refused');
+    assert.equal((await call(s2.url, 'GET', `${NS}/Pol::Icy`, { token: member })).status, 403, 'namespace show also needs get_metadef_tags');
+  } finally {
+    await s2.close();
+  }
+});
