@@ -164,3 +164,19 @@ test('compilation happens once per namespace version', () => {
   assert.notEqual(changed, first);
   assert.equal(c.compiles, 2);
 });
+
+test('a "__proto__" key is an ordinary (unknown) property', () => {
+  const props = JSON.parse('{"__proto__": "x", "hw:cpu_policy": "shared"}');
+  const r = verdicts('OS::Nova::Flavor', props);
+  assert.deepEqual(Object.keys(r.properties).sort(), ['__proto__', 'hw:cpu_policy']);
+  assert.equal(JSON.parse(JSON.stringify(r)).properties.__proto__.status, 'unknown');
+});
+
+test('the compiled fast readers agree with coerceScalar', async () => {
+  const { coercerFor } = await import('../../src/services/validation/coerce.js');
+  const samples = ['0', '1', '-1', '+7', ' 8 ', '007', '4.5', '', '-', '+', '1e3', 'x', '123456789012345', '1234567890123456', '99999999999999999999', 'true', 'True', 'TRUE', 'yes', 'off', 'nope', '1.5', 'inf'];
+  for (const type of ['integer', 'boolean', 'number', 'string']) {
+    const read = coercerFor(type);
+    for (const v of samples) assert.deepEqual(read(v), coerceScalar(v, type), `${type} ${JSON.stringify(v)}`);
+  }
+});

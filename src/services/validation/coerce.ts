@@ -52,6 +52,55 @@ export function coerceScalar(raw: unknown, type: string | null | undefined): unk
   }
 }
 
+const identity = (raw: string): unknown => raw;
+
+/** `coerceScalar(raw, 'integer')` without allocation for the usual plain digits. */
+function readInteger(raw: string): unknown {
+  const n = raw.length;
+  if (n === 0 || n > 15) return coerceScalar(raw, 'integer');
+  let i = 0;
+  const c0 = raw.charCodeAt(0);
+  if (c0 === 43 || c0 === 45) i = 1; // + -
+  if (i === n) return undefined;
+  for (; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 48 || c > 57) return coerceScalar(raw, 'integer'); // blanks and anything unusual: the general path
+  }
+  return Number(raw);
+}
+
+/** `coerceScalar(raw, 'boolean')` with the common spellings first. */
+function readBoolean(raw: string): unknown {
+  switch (raw) {
+    case 'true':
+    case 'True':
+    case '1':
+      return true;
+    case 'false':
+    case 'False':
+    case '0':
+      return false;
+    default:
+      return coerceScalar(raw, 'boolean');
+  }
+}
+
+const readNumber = (raw: string): unknown => coerceScalar(raw, 'number');
+
+/** The string reader for `type`, chosen once at compile time (same results as `coerceScalar`). */
+export function coercerFor(type: string | null | undefined): (raw: string) => unknown {
+  switch (type) {
+    case 'boolean':
+      return readBoolean;
+    case 'integer':
+      return readInteger;
+    case 'number':
+      return readNumber;
+    default:
+      return identity;
+  }
+}
+
 /** Human description of what a string must look like to be read as `type`. */
 export function expectedForm(type: string): string {
   switch (type) {
@@ -85,7 +134,20 @@ export interface OperatorSplit {
 
 const OPERATOR_HEAD = /^\s*(<or>|<all-in>|<in>)(?=\s|$)/;
 
+const NONE = (raw: string): OperatorSplit => ({ operator: null, operands: [raw] });
+
+/** Whether `raw` may start with an operator (first non-blank character is `<`): a cheap pre-check. */
+export function mayHaveOperator(raw: string): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 60) return true; // <
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return false;
+  }
+  return false;
+}
+
 export function splitOperators(raw: string): OperatorSplit {
+  if (!mayHaveOperator(raw)) return NONE(raw);
   const m = OPERATOR_HEAD.exec(raw);
   if (!m) return { operator: null, operands: [raw] };
   const op = m[1];

@@ -2,7 +2,7 @@
  * Verdicts for one property map against a key index (pure, in memory; no I/O).
  */
 import { DomainError } from '../../domain/errors.js';
-import type { KeyIndex } from './compile.js';
+import type { CompiledProperty, KeyIndex } from './compile.js';
 
 export type PropertyStatus = 'valid' | 'invalid' | 'unknown';
 
@@ -68,40 +68,55 @@ export function checkInput(props: unknown, limits: InputLimits, where = 'propert
   }
 }
 
+const UNKNOWN: PropertyVerdict = Object.freeze({ status: 'unknown' as const });
+
 /**
  * Checks every property against every definition of its key (all must hold). A null value
  * means "unset" and is valid for a defined key. Keys no definition covers are `unknown`.
+ * Verdicts for valid and unknown keys are shared frozen objects (no allocation per key).
  */
 export function evaluate(index: KeyIndex, props: Record<string, unknown>): ValidationResult {
   let valid = true;
   const properties: Record<string, PropertyVerdict> = {};
-  for (const key of Object.keys(props)) {
-    const defs = index.get(key);
-    if (!defs) {
-      properties[key] = { status: 'unknown' };
-      continue;
-    }
-    const raw = props[key];
-    let verdict: PropertyVerdict | undefined;
-    for (const d of defs) {
-      const problem = raw === null ? null : d.check(raw);
-      if (problem !== null) {
-        verdict = {
-          status: 'invalid',
-          namespace: d.namespace,
-          ...(d.object ? { object: d.object } : {}),
-          message: `${key}: ${problem} defined by ${d.namespace}${d.object ? ` (object "${d.object}")` : ''}`,
-        };
-        break;
+  // for-in: plain JSON objects have only own enumerable keys (checkInput refuses anything else).
+  for (const key in props) {
+    const entry = index.get(key);
+    let verdict: PropertyVerdict = UNKNOWN;
+    if (entry !== undefined) {
+      verdict = entry.valid;
+      const raw = props[key];
+      if (raw === null) {
+        // unset: nothing to check
+      } else if (entry.only !== null) {
+        const problem = entry.only(raw);
+        if (problem !== null) {
+          verdict = invalidVerdict(key, entry.defs[0], problem);
+          valid = false;
+        }
+      } else {
+        const defs = entry.defs;
+        for (let i = 0; i < defs.length; i++) {
+          const problem = defs[i].check(raw);
+          if (problem !== null) {
+            verdict = invalidVerdict(key, defs[i], problem);
+            valid = false;
+            break;
+          }
+        }
       }
     }
-    if (verdict) valid = false;
-    else {
-      const d = defs[0];
-      const warning = defs.map((x) => x.warning).filter(Boolean).join('; ');
-      verdict = { status: 'valid', namespace: d.namespace, ...(d.object ? { object: d.object } : {}), ...(warning ? { warning } : {}) };
-    }
-    properties[key] = verdict;
+    // A key such as "__proto__" must stay an ordinary entry, not set the prototype.
+    if (key === '__proto__') Object.defineProperty(properties, key, { value: verdict, enumerable: true, writable: true, configurable: true });
+    else properties[key] = verdict;
   }
   return { valid, properties };
+}
+
+function invalidVerdict(key: string, d: CompiledProperty, problem: string): PropertyVerdict {
+  return {
+    status: 'invalid',
+    namespace: d.namespace,
+    ...(d.object ? { object: d.object } : {}),
+    message: `${key}: ${problem} defined by ${d.namespace}${d.object ? ` (object "${d.object}")` : ''}`,
+  };
 }
