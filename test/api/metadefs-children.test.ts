@@ -308,3 +308,20 @@ test('the rules come from the policy: a POLICY_FILE can let project members edit
     await s2.close();
   }
 });
+
+test('4-byte UTF-8 characters are refused with 400 naming the field, as upstream\'s database does', async () => {
+  const emoji = 'x\u{1F600}';
+  const cases: [string, string, unknown][] = [
+    ['POST', NS, { namespace: 'Emoji::NS', description: emoji }],
+    ['POST', `${PUB}/objects`, { name: 'o', description: emoji }],
+    ['POST', `${PUB}/properties`, { name: 'p', title: emoji, type: 'string' }],
+    ['POST', `${PUB}/tags`, { tags: [{ name: emoji }] }],
+    ['POST', `${PUB}/resource_types`, { name: emoji }],
+  ];
+  for (const [method, path, body] of cases) {
+    const r = await call(s.url, method, path, { token: admin, body });
+    assert.equal(r.status, 400, path);
+    assert.match(r.body.error.message, /4-byte UTF-8/, path);
+  }
+  assert.equal((await call(s.url, 'POST', `${PUB}/tags/${encodeURIComponent(emoji)}`, { token: admin })).status, 400);
+});

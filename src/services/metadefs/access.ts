@@ -71,6 +71,23 @@ export function assertNoReadOnly(body: Record<string, unknown>, keys: string[]):
   for (const k of keys) if (k in body) throw forbidden(`Attribute '${k}' is read-only.`);
 }
 
+const ASTRAL = /[\u{10000}-\u{10FFFF}]/u;
+
+/** Upstream's database refuses 4-byte UTF-8 characters (glance-v2-api.md §1.5): 400 naming the field. */
+export function assertNo4ByteUtf8(value: unknown, path = ''): void {
+  if (typeof value === 'string') {
+    if (ASTRAL.test(value)) throw invalid(`Invalid value for '${path || 'body'}': 4-byte UTF-8 characters are not supported.`);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => assertNo4ByteUtf8(v, `${path}[${i}]`));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const p = path ? `${path}.${k}` : k;
+      if (ASTRAL.test(k)) throw invalid(`Invalid name '${p}': 4-byte UTF-8 characters are not supported.`);
+      assertNo4ByteUtf8(v, p);
+    }
+  }
+}
+
 /** Runs `fn`, turning a duplicate-key error into a 409 with `message`. */
 export async function unique<T>(message: string, fn: () => Promise<T>): Promise<T> {
   try {

@@ -5,7 +5,7 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
 import { renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
 
@@ -171,6 +171,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
     }
   }
   assertNoReadOnly(b, READ_ONLY);
+  assertNo4ByteUtf8(b);
   validateChildren(b);
   const t = now();
   const docs = buildNamespaceDocs(b, owner, () => ({ created_at: t, updated_at: t }));
@@ -185,6 +186,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
 export async function updateNamespace(d: MetadefDeps, ctx: RequestContext, name: string, b: NamespaceInput): Promise<Json> {
   let ns = await writableNamespace(d, ctx, name, 'modify_metadef_namespace');
   assertNoReadOnly(b, READ_ONLY);
+  assertNo4ByteUtf8(b);
   for (let attempt = 0; ; attempt++) {
     const next = {
       namespace: b.namespace,

@@ -5,7 +5,7 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, notFound } from '../../domain/errors.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
-import { assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
 import { renderObject, renderProperty, type Json } from './render.js';
 
@@ -42,6 +42,7 @@ export async function getObject(d: MetadefDeps, ctx: RequestContext, nsName: str
 
 function checkObject(b: ObjectInput): void {
   assertNoReadOnly(b, OBJECT_READ_ONLY);
+  assertNo4ByteUtf8(b);
   assertValidPropertyMap(b.properties, `property of object '${b.name}'`);
 }
 
@@ -111,6 +112,7 @@ export async function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: s
 }
 
 function splitProperty(b: Json): { name: string; def: Json } {
+  assertNo4ByteUtf8(b);
   const { name, ...def } = b;
   assertValidPropertyDefinition(name as string, def);
   return { name: name as string, def };

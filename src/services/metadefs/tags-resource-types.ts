@@ -5,7 +5,7 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
 
 const TAG_MAX = 80;
@@ -40,6 +40,7 @@ export async function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string
 export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tag');
   if (!name || name.length > TAG_MAX) throw invalid(`Invalid tag name: it must have 1 to ${TAG_MAX} characters.`);
+  assertNo4ByteUtf8(name, 'name');
   const t = now();
   const doc: TagDoc = { _id: newId(), ns_id: ns._id, name, created_at: t, updated_at: t, version: 1 };
   await d.repo.write(() => unique(`A tag named ${name} already exists in namespace ${nsName}.`, () => d.repo.tags.insertOne(doc)));
@@ -50,6 +51,7 @@ export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: str
 /** Bulk create: without append every existing tag is replaced (§7.12). */
 export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: string, names: string[], append: boolean): Promise<Json> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tags');
+  assertNo4ByteUtf8(names, 'tags');
   const seen = new Set<string>();
   for (const n of names) {
     if (seen.has(n)) throw conflict(`Duplicate tag '${n}' in the request.`);
@@ -78,6 +80,7 @@ export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: st
 export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: { name: string; [k: string]: unknown }): Promise<Json> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_tag');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
+  assertNo4ByteUtf8(b);
   for (let attempt = 0; ; attempt++) {
     const cur = await d.repo.findChild(d.repo.tags, ns._id, oldName);
     if (!cur) throw notFound(tagNotFound(nsName, oldName));
@@ -126,6 +129,7 @@ export async function listAssociations(d: MetadefDeps, ctx: RequestContext, nsNa
 export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<Json> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_resource_type_association');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
+  assertNo4ByteUtf8(b);
   const t = now();
   const doc: AssociationDoc = { _id: newId(), ns_id: ns._id, resource_type: b.name, prefix: b.prefix ?? null, properties_target: b.properties_target ?? null, created_at: t, updated_at: null, seq: Date.now() };
   await d.repo.write(async () => {
