@@ -19,6 +19,7 @@ export { evaluate, checkInput, DEFAULT_LIMITS, type ValidationResult, type Prope
 export { coerceScalar, splitOperators } from './coerce.js';
 export type { NamespaceDef, PropertyDef } from './definitions.js';
 export { imagePropertyEnforcer, type ImagePropertyCheck, type EnforcementMode } from './enforce.js';
+export { benchInProcess, indexFromCorpus, SAMPLE_FLAVOR_SPECS, type InProcessBenchResult } from './bench.js';
 
 export interface PropertyValidation {
   validation: ValidationService;
