@@ -228,3 +228,18 @@ test('system- and domain-scoped tokens, even admin, get 404 from every metadef c
     assert.equal((await call(s.url, 'GET', '/v2/metadefs/resource_types', { token })).status, 404);
   }
 });
+
+test('names with spaces and non-ASCII characters work in paths, links and the Location header', async () => {
+  const name = 'Ünï Cødé::Näme';
+  const c = await call(s.url, 'POST', NS, { token: admin, body: { namespace: name, visibility: 'public' } });
+  assert.equal(c.status, 201);
+  assert.equal(c.headers.get('location'), `${s.url}${NS}/${encodeURI(name)}`);
+  assert.equal(c.body.self, `${NS}/${name}`);
+  const path = `${NS}/${encodeURIComponent(name)}`;
+  assert.equal((await call(s.url, 'GET', path, { token: other })).body.namespace, name);
+  const o = await call(s.url, 'POST', `${path}/objects`, { token: admin, body: { name: 'a/b c' } });
+  assert.equal(o.status, 201);
+  assert.equal(o.body.self, `${NS}/${name}/objects/a/b c`);
+  assert.equal((await call(s.url, 'GET', `${path}/objects/${encodeURIComponent('a/b c')}`, { token: other })).status, 200);
+  assert.equal((await call(s.url, 'DELETE', path, { token: admin })).status, 204);
+});
