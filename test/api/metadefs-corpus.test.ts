@@ -130,10 +130,15 @@ test('load is idempotent; a malformed file refuses the whole load naming the fil
   writeFileSync(join(dir, 'a-good.json'), JSON.stringify({ namespace: 'Test::Good', visibility: 'public' }));
   writeFileSync(join(dir, 'b-bad.json'), JSON.stringify({ namespace: 'Test::Bad', properties: { p: { title: 'P', type: 'string', pattern: '(a)\\1' } } }));
   writeFileSync(join(dir, 'c-broken.json'), '{"namespace": ');
+  writeFileSync(join(dir, 'd-dup.json'), JSON.stringify({ namespace: 'Test::Dup', tags: [{ name: 't' }, { name: 't' }] }));
+  writeFileSync(join(dir, 'e-shape.json'), JSON.stringify({ namespace: 'Test::Shape', visibility: 'shared' }));
   const r = await metadefsCommand('load', dir);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /b-bad\.json: .*'p'.*pattern/);
   assert.match(r.stderr, /c-broken\.json: not valid JSON/);
+  assert.match(r.stderr, /d-dup\.json: tag 't' appears twice/);
+  assert.match(r.stderr, /e-shape\.json: \/visibility must be equal to one of the allowed values/);
+  assert.doesNotMatch(r.stderr, /a-good\.json/);
   assert.equal((await call(s.url, 'GET', '/v2/metadefs/namespaces/Test::Good', { token: admin })).status, 404, 'nothing was loaded');
 });
 

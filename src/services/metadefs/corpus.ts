@@ -92,6 +92,14 @@ export function readCorpus(dir: string): { file: string; ns: NamespaceInput }[] 
     try {
       assertValidPropertyMap(ns.properties);
       for (const o of ns.objects ?? []) assertValidPropertyMap(o.properties, `property of object '${o.name}'`);
+      const dup = (items: { name: string }[] | undefined, what: string) => {
+        const names = (items ?? []).map((i) => i.name);
+        const again = names.find((n, i) => names.indexOf(n) !== i);
+        if (again !== undefined) throw new Error(`${what} '${again}' appears twice`);
+      };
+      dup(ns.objects, 'object');
+      dup(ns.tags, 'tag');
+      dup(ns.resource_type_associations, 'resource type association');
     } catch (e) {
       problems.push(`${file}: ${(e as Error).message}`);
       continue;
