@@ -7,8 +7,9 @@ import { checkInput, DEFAULT_LIMITS, evaluate } from '../../src/services/validat
 import { coerceScalar, splitOperators } from '../../src/services/validation/coerce.js';
 import type { NamespaceDef } from '../../src/services/validation/definitions.js';
 import { DomainError } from '../../src/domain/errors.js';
+import { PROJECT_ROOT } from '../../src/openapi.js';
 
-const DIR = '/work/shared/metadefs';
+const DIR = join(PROJECT_ROOT, 'etc', 'metadefs'); // the 33 standard namespaces shipped with the service
 const corpus: NamespaceDef[] = readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
   .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as NamespaceDef);
