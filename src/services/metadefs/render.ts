@@ -42,7 +42,18 @@ export function renderAssociation(a: AssociationDoc, withUpdated = false): Json 
   });
 }
 
-export const propertyDef = (p: PropertyDoc): Json => JSON.parse(p.def_json) as Json;
+// Snapshots are immutable (a reload builds new documents), so parsed and rendered forms are
+// memoised per document: the hot read paths do no parsing and little allocation.
+const parsedDefs = new WeakMap<PropertyDoc, Json>();
+const fullRenders = new WeakMap<NamespaceEntry, Map<string, Json>>();
+const summaryRenders = new WeakMap<NamespaceEntry, Json>();
+
+/** A property's definition; callers must not modify the result. */
+export function propertyDef(p: PropertyDoc): Json {
+  let d = parsedDefs.get(p);
+  if (!d) parsedDefs.set(p, (d = JSON.parse(p.def_json) as Json));
+  return d;
+}
 
 export function renderProperty(p: PropertyDoc, name = p.name): Json {
   return { name, ...propertyDef(p) };
@@ -73,6 +84,14 @@ export const renderResourceType = (r: ResourceTypeDoc): Json => ({ name: r.name,
 
 /** A namespace with its non-empty child collections; `prefix` renames property keys (§6 `?resource_type=`). */
 export function renderNamespaceFull(e: NamespaceEntry, prefix = ''): Json {
+  let byPrefix = fullRenders.get(e);
+  if (!byPrefix) fullRenders.set(e, (byPrefix = new Map()));
+  let out = byPrefix.get(prefix);
+  if (!out) byPrefix.set(prefix, (out = buildFull(e, prefix)));
+  return out;
+}
+
+function buildFull(e: NamespaceEntry, prefix: string): Json {
   const out = renderNamespaceBase(e.ns);
   if (e.associations.length) out.resource_type_associations = e.associations.map((a) => renderAssociation(a));
   if (e.properties.length) out.properties = Object.fromEntries(e.properties.map((p) => [prefix + p.name, propertyDef(p)]));
@@ -83,7 +102,11 @@ export function renderNamespaceFull(e: NamespaceEntry, prefix = ''): Json {
 
 /** The list form: attributes plus resource type associations. */
 export function renderNamespaceSummary(e: NamespaceEntry): Json {
-  const out = renderNamespaceBase(e.ns);
-  if (e.associations.length) out.resource_type_associations = e.associations.map((a) => renderAssociation(a));
+  let out = summaryRenders.get(e);
+  if (!out) {
+    out = renderNamespaceBase(e.ns);
+    if (e.associations.length) out.resource_type_associations = e.associations.map((a) => renderAssociation(a));
+    summaryRenders.set(e, out);
+  }
   return out;
 }
