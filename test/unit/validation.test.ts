@@ -181,3 +181,15 @@ test('the compiled fast readers agree with coerceScalar', async () => {
     for (const v of samples) assert.deepEqual(read(v), coerceScalar(v, type), `${type} ${JSON.stringify(v)}`);
   }
 });
+
+test('type messages read naturally for every type', () => {
+  const ns = compileNamespace({
+    namespace: 'T::Types',
+    resource_type_associations: [{ name: 'OS::Nova::Flavor' }],
+    properties: { o: { title: 'o', type: 'object' }, s: { title: 's', type: 'string' }, n: { title: 'n', type: 'number' } },
+  });
+  const r = evaluate(keyIndex([ns], 'OS::Nova::Flavor'), { o: 'x', s: 4, n: 'many' });
+  assert.equal(r.properties.o.message, 'o: "x" is not an object, the type defined by T::Types');
+  assert.equal(r.properties.s.message, 's: 4 is not a string, the type defined by T::Types');
+  assert.equal(r.properties.n.message, 'n: "many" is not a number such as "1.5", the type defined by T::Types');
+});

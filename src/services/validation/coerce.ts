@@ -111,7 +111,7 @@ export function expectedForm(type: string): string {
     case 'number':
       return 'a number such as "1.5"';
     default:
-      return `a ${type}`;
+      return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
   }
 }
 
