@@ -12,6 +12,7 @@
  * Usage: node --import tsx bench/limit-server.ts CONFIG.json
  */
 import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { BSON, MongoClient, type Document, type Sort } from 'mongodb';
 import { readdirSync } from 'node:fs';
@@ -34,6 +35,10 @@ export interface DriverConfig {
   show: { path: string; collection: string }[];
   /** Routes answering find(filter).sort(sort).limit(limit) wrapped as {images: [...]}. */
   lists: { path: string; collection: string; filterEjson: string; sort: Record<string, 1 | -1>; limit: number; key: string }[];
+  /** POST: insertOne of a copy of this document under a new id (what an image create stores). */
+  create?: { path: string; collection: string; templateEjson: string };
+  /** PATCH /:id: findOne, then the version-checked updateOne a JSON-patch update does. */
+  patch?: { path: string; collection: string };
 }
 export interface ValidationRoute {
   path: string;
@@ -85,6 +90,37 @@ if (config.driver) {
         const doc = await coll.findOne({ _id: req.params.id as never });
         if (!doc) return json(res, 404, { error: 'not found' });
         json(res, 200, doc);
+      } catch (e) {
+        json(res, 500, { error: String(e) });
+      }
+    });
+  }
+  if (config.driver.create) {
+    const c = config.driver.create;
+    const coll = db.collection<Document>(c.collection);
+    const template = BSON.EJSON.parse(c.templateEjson) as Document;
+    app.post(c.path, async (_req: Request, res: Response) => {
+      try {
+        const doc = { ...template, _id: randomUUID() as never, created_at: new Date(), updated_at: new Date() };
+        await coll.insertOne(doc);
+        json(res, 201, doc);
+      } catch (e) {
+        json(res, 500, { error: String(e) });
+      }
+    });
+  }
+  if (config.driver.patch) {
+    const coll = db.collection<Document>(config.driver.patch.collection);
+    app.patch(config.driver.patch.path, async (req: Request, res: Response) => {
+      try {
+        const doc = await coll.findOne({ _id: req.params.id as never });
+        if (!doc) return json(res, 404, { error: 'not found' });
+        const r = await coll.findOneAndUpdate(
+          { _id: doc._id, version: doc.version },
+          { $set: { 'properties.bench_tier': `tier-${Date.now() % 7}`, updated_at: new Date(), version: (doc.version as number) + 1 } },
+          { returnDocument: 'after' },
+        );
+        json(res, r ? 200 : 409, r ?? { error: 'conflict' });
       } catch (e) {
         json(res, 500, { error: String(e) });
       }

@@ -367,6 +367,8 @@ async function main(): Promise<void> {
       return { filterEjson: BSON.EJSON.stringify(filter), sort, limit: q.limit };
     };
     limitCfg.driver!.show.push({ path: '/raw/images/:id', collection: 'images' });
+    limitCfg.driver!.create = { path: '/raw/images', collection: 'images', templateEjson: BSON.EJSON.stringify(snap.find((x) => x.collection === 'images')?.docs[0] ?? {}) };
+    limitCfg.driver!.patch = { path: '/raw/images/:id', collection: 'images' };
     limitCfg.driver!.lists.push({ path: '/raw/images', collection: 'images', ...listQuery(''), key: 'images' });
     limitCfg.driver!.lists.push({ path: '/raw/images-gold', collection: 'images', ...listQuery('bench_tier=gold'), key: 'images' });
     if (want('image list'))
@@ -436,6 +438,7 @@ async function main(): Promise<void> {
     await runScenario({
       name: 'image create',
       spec: { method: 'POST', path: '/v2/images', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench-new', disk_format: 'raw', container_format: 'bare', bench_tier: 'gold', tags: ['bench'] }) },
+      limit: { kind: 'driver', spec: { method: 'POST', path: '/raw/images', headers: { 'content-type': 'application/json' }, body: '{}' } },
     });
   }
   if (imagesApi && has('PATCH', '/v2/images/{}') && want('image patch')) {
@@ -453,6 +456,7 @@ async function main(): Promise<void> {
           return { path: `/v2/images/${own[n % own.length]}`, body: JSON.stringify([{ op: 'replace', path: '/bench_tier', value: `tier-${n % 7}` }, { op: 'add', path: '/bench_counter', value: String(n) }]) };
         },
       },
+      limit: { kind: 'driver', spec: { method: 'PATCH', path: `/raw/images/${own[0]}`, vary: () => ({ path: `/raw/images/${own[n++ % own.length]}` }) } },
     });
   }
 
