@@ -142,7 +142,7 @@ test('load is idempotent; a malformed file refuses the whole load naming the fil
   assert.equal((await call(s.url, 'GET', '/v2/metadefs/namespaces/Test::Good', { token: admin })).status, 404, 'nothing was loaded');
 });
 
-test('--merge adds what is missing, --merge --overwrite restores the file', async () => {
+test('--merge adds what is missing, --prefer-new takes the file\'s children, --overwrite restores the file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'metadefs-one-'));
   copyFileSync(join(CORPUS, 'compute-watchdog.json'), join(dir, 'compute-watchdog.json'));
   const path = '/v2/metadefs/namespaces/OS::Compute::Watchdog';
@@ -155,6 +155,18 @@ test('--merge adds what is missing, --merge --overwrite restores the file', asyn
   assert.match(merged.stdout, /1 merged/);
   const m = await call(s.url, 'GET', path, { token: admin });
   assert.ok('extra' in m.body.properties, 'merge keeps what the database has');
+  // --prefer-new: the file's version of an existing property wins
+  const file = JSON.parse(readFileSync(join(dir, 'compute-watchdog.json'), 'utf8'));
+  const key = Object.keys(file.properties)[0];
+  const changed = { ...file, properties: { ...file.properties, [key]: { ...file.properties[key], title: 'Changed title' } } };
+  const dir2 = mkdtempSync(join(tmpdir(), 'metadefs-changed-'));
+  writeFileSync(join(dir2, 'watchdog.json'), JSON.stringify(changed));
+  assert.equal((await metadefsCommand('load', dir2, '--merge')).code, 0);
+  assert.notEqual((await call(s.url, 'GET', `${path}/properties/${key}`, { token: admin })).body.title, 'Changed title', 'plain merge keeps existing children');
+  const preferNew = await metadefsCommand('load', dir2, '--merge', '--prefer-new');
+  assert.equal(preferNew.code, 0, preferNew.stderr);
+  assert.equal((await call(s.url, 'GET', `${path}/properties/${key}`, { token: admin })).body.title, 'Changed title');
+  assert.equal((await metadefsCommand('load', dir2, '--prefer-new')).code, 2, '--prefer-new needs --merge');
   const over = await metadefsCommand('load', dir, '--merge', '--overwrite');
   assert.equal(over.code, 0, over.stderr);
   const o = await call(s.url, 'GET', path, { token: admin });
