@@ -66,6 +66,8 @@ export interface CompiledNamespace {
 
 /** Remembered operator-expression verdicts per property (cleared when full). */
 const MEMO_MAX = 256;
+/** Longer expressions are not remembered (bounds the memo to ~64 KiB of text per property). */
+const MEMO_VALUE_MAX = 256;
 
 const SCALAR_KEYWORDS = ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern'] as const;
 const TYPES = new Set(['string', 'integer', 'number', 'boolean', 'array', 'object']);
@@ -218,12 +220,15 @@ function compileProperty(ajv: Ajv, namespace: string, name: string, def: Propert
       if (typeof raw === 'string') {
         if (hasOperators && mayHaveOperator(raw)) {
           // Operator expressions repeat (schedulers send the same extra specs): remember verdicts.
-          const known = memo.get(raw);
+          const memorable = raw.length <= MEMO_VALUE_MAX;
+          const known = memorable ? memo.get(raw) : undefined;
           if (known !== undefined) return known;
           const problem = checkOperators(raw);
           if (problem !== NOT_AN_OPERATOR) {
-            if (memo.size >= MEMO_MAX) memo.clear();
-            memo.set(raw, problem);
+            if (memorable) {
+              if (memo.size >= MEMO_MAX) memo.clear();
+              memo.set(raw, problem);
+            }
             return problem;
           }
         }
