@@ -63,3 +63,23 @@ test('a write that fails half-way still moves the stamp (readers never keep a co
   assert.equal(snap.version, before + 1);
   assert.ok(snap.namespaces.has('Cache::Half'));
 });
+
+test('two processes loading the corpus at once create each namespace once', async () => {
+  const { MetadefService } = await import('../../src/services/metadefs/index.js');
+  const { createAuthorizer } = await import('../../src/authz/index.js');
+  const { PROJECT_ROOT } = await import('../../src/openapi.js');
+  const { join } = await import('node:path');
+  const shared = client.db(`t_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
+  const make = () => new MetadefService({ db: shared, authz: createAuthorizer(), notifier: { emit: () => undefined }, config: { LIMIT_PARAM_DEFAULT: 25, API_LIMIT_MAX: 1000 } });
+  const [a, b] = [make(), make()];
+  await a.init();
+  const dir = join(PROJECT_ROOT, 'etc', 'metadefs');
+  const [ra, rb] = await Promise.all([a.loadCorpus(dir), b.loadCorpus(dir)]);
+  assert.equal(ra.created + rb.created, 33);
+  assert.equal(ra.skipped + rb.skipped, 33);
+  assert.equal(await shared.collection('metadef_namespaces').countDocuments(), 33);
+  const snap = await b.snapshot();
+  assert.equal(snap.namespaces.size, 33);
+  assert.equal(await shared.collection('metadef_properties').countDocuments(), [...snap.namespaces.values()].reduce((n, e) => n + e.properties.length, 0));
+  await shared.dropDatabase().catch(() => undefined);
+});

@@ -12,6 +12,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { DomainError } from '../../domain/errors.js';
 import { loadOpenApiDocument } from '../../openapi.js';
 import { now, type NamespaceEntry } from '../../repositories/metadefs.js';
 import type { MetadefDeps } from './access.js';
@@ -136,7 +137,15 @@ export async function loadCorpus(d: MetadefDeps, dir: string, o: LoadOptions = {
       const docs = buildNamespaceDocs(ns, owner, stamper(now()));
       const existing = await d.repo.namespaceByName(ns.namespace);
       if (!existing) {
-        await insertNamespaceDocs(d, docs);
+        try {
+          await insertNamespaceDocs(d, docs);
+        } catch (e) {
+          // another process (a second replica starting with the same autoload) got there first
+          if (!(e instanceof DomainError && e.kind === 'Conflict')) throw e;
+          summary.skipped++;
+          say(`${tag}: skipped, it was created meanwhile`);
+          continue;
+        }
         summary.created++;
         say(`${tag}: created`);
         continue;
