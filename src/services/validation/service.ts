@@ -83,7 +83,7 @@ interface Compiled {
   /** Namespace name → its stored document (for the policy check) and compilation. */
   namespaces: Map<string, { doc: object; compiled: CompiledNamespace }>;
   indexes: Map<string, KeyIndex>;
-  visible: Map<string, string[]>;
+  visible: Map<string, { names: string[]; key: string }>;
 }
 
 const CACHE_ENTRIES = 1000;
@@ -131,34 +131,34 @@ export function createValidationService(deps: ValidationDeps): ValidationService
     return current;
   }
 
-  function visibleNames(c: Compiled, ctx: RequestContext, who: string): string[] {
-    let names = c.visible.get(who);
-    if (!names) {
-      names = [...c.namespaces].filter(([, n]) => deps.authz.can(ctx, 'get_metadef_namespace', 'MetadefNamespace', n.doc)).map(([name]) => name);
+  /** The namespaces `ctx` may read (cached per catalogue version and caller identity). */
+  function visibleNames(c: Compiled, ctx: RequestContext, who: string): { names: string[]; key: string } {
+    let v = c.visible.get(who);
+    if (!v) {
+      const names = [...c.namespaces].filter(([, n]) => deps.authz.can(ctx, 'get_metadef_namespace', 'MetadefNamespace', n.doc)).map(([name]) => name);
+      v = { names, key: names.join('\n') };
       if (c.visible.size >= CACHE_ENTRIES) c.visible.clear();
-      c.visible.set(who, names);
+      c.visible.set(who, v);
     }
-    return names;
+    return v;
   }
 
   async function prepare(ctx: RequestContext, resourceType: string, opts: ValidateOptions = {}): Promise<BoundValidator> {
     const c = await catalog();
-    const who = identityKey(ctx);
+    const visible = visibleNames(c, ctx, identityKey(ctx));
     const target = opts.propertiesTarget ?? null;
     const subset = opts.namespaces ? [...new Set(opts.namespaces)].sort() : null;
-    const key = JSON.stringify([who, resourceType, target, subset]);
+    if (subset) {
+      const seen = new Set(visible.names);
+      const missing = subset.filter((n) => !seen.has(n));
+      if (missing.length) throw new DomainError('Invalid', `Unknown namespace${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}. Only existing namespaces you may see can be used.`);
+    }
+    // Callers who see the same namespaces (e.g. every member of a project) share one index.
+    const key = JSON.stringify([visible.key, resourceType, target, subset]);
     let index = c.indexes.get(key);
     if (!index) {
-      const visible = visibleNames(c, ctx, who);
-      let chosen = visible;
-      if (subset) {
-        const seen = new Set(visible);
-        const missing = subset.filter((n) => !seen.has(n));
-        if (missing.length) throw new DomainError('Invalid', `Unknown namespace${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}. Only existing namespaces you may see can be used.`);
-        chosen = subset;
-      }
       index = keyIndex(
-        chosen.map((n) => c.namespaces.get(n)!.compiled),
+        (subset ?? visible.names).map((n) => c.namespaces.get(n)!.compiled),
         resourceType,
         target,
       );
