@@ -14,6 +14,8 @@ import { join } from 'node:path';
 
 export interface DataState {
   status?: 'queued' | 'active';
+  /** Also copy the bytes into the second store (so that one location may be deleted). */
+  bothStores?: boolean;
 }
 
 const ADMIN = { 'X-Identity-Status': 'Confirmed', 'X-User-Id': 'matrix-admin', 'X-Project-Id': 'p-adm', 'X-Roles': 'admin' };
@@ -44,6 +46,16 @@ export const imageDataTable = defineTable<ImageRecord, DataState>({
       const r = await call(s.url, 'PUT', `/v2/images/${img._id}/file`, { rawBody: BYTES, headers: { ...ADMIN, ...OCTET } });
       if (r.status !== 204) throw new Error(`upload for setup failed: ${r.status} ${r.text}`);
     }
+    if (state?.bothStores) {
+      const r = await call(s.url, 'POST', `/v2/images/${img._id}/import`, { headers: ADMIN, body: { method: { name: 'copy-image' }, stores: ['slow'] } });
+      if (r.status !== 202) throw new Error(`copy for setup failed: ${r.status} ${r.text}`);
+      for (let i = 0; ; i++) {
+        const got = await call(s.url, 'GET', `/v2/images/${img._id}`, { headers: ADMIN });
+        if (String(got.body?.stores ?? '').split(',').length === 2 && got.body.os_glance_import_task === undefined) break;
+        if (i > 100) throw new Error(`copy for setup did not finish: ${got.text}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     return img;
   },
   //                                                                                                     ADM OM  OR  SA  SP  SR  NS  CM  AN
@@ -56,6 +68,7 @@ export const imageDataTable = defineTable<ImageRecord, DataState>({
     { name: 'add a location', policies: ['add_image_location'], request: (i) => ({ method: 'POST', path: `/v2/images/${i._id}/locations`, body: { url: 'http://127.0.0.1:9/matrix.raw' } }), want: '202 202 403 403 403 403 404 403 404', deviations: { AN: { status: 403, why: 'read-only guard answers before the lookup; glance-authz.md §3.3 gives 404' } } },
     { name: 'list locations', policies: ['fetch_image_location'], state: { status: 'active' }, request: (i) => ({ method: 'GET', path: `/v2/images/${i._id}/locations` }), want: '200 403 403 403 403 403 404 403 404' },
     { name: 'delete from a store (the last location: refused after the policy)', policies: ['delete_image_location'], state: { status: 'active' }, request: (i) => ({ method: 'DELETE', path: `/v2/stores/fast/${i._id}` }), want: '403 403 403 403 403 403 404 403 403' },
+    { name: 'delete from one of two stores', policies: ['delete_image_location'], state: { status: 'active', bothStores: true }, request: (i) => ({ method: 'DELETE', path: `/v2/stores/slow/${i._id}` }), want: '204 403 403 403 403 403 404 403 403' },
     { name: 'stores detail', policies: ['stores_info_detail'], request: () => ({ method: 'GET', path: '/v2/info/stores/detail' }), want: '200 403 403 403 403 403 403 403 403' },
     { name: 'stores', policies: [], request: () => ({ method: 'GET', path: '/v2/info/stores' }), want: '200 200 200 200 200 200 200 200 200' },
 
