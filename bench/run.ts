@@ -220,7 +220,7 @@ async function main(): Promise<void> {
 
   // The 33 standard namespaces, through the project's own loader, before the service starts.
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const corpus = process.env.BENCH_METADEFS_DIR ?? (existsSync(join(PROJECT_ROOT, 'metadefs')) ? join(PROJECT_ROOT, 'metadefs') : '/work/shared/metadefs');
+  const corpus = process.env.BENCH_METADEFS_DIR ?? [join(PROJECT_ROOT, 'etc', 'metadefs'), join(PROJECT_ROOT, 'metadefs'), '/work/shared/metadefs'].find((d) => existsSync(d))!;
   let namespacesLoaded = false;
   if (pkg.scripts.metadefs) {
     log(`loading the standard namespaces from ${corpus}`);
