@@ -121,8 +121,8 @@ export function createValidationService(deps: ValidationDeps): ValidationService
 
   async function catalog(): Promise<Compiled> {
     const snap = await freshSnapshot();
+    // Any difference reloads (a stamp can also go back, e.g. when the database was recreated).
     if (current && current.version === snap.version) return current;
-    if (current && current.version > snap.version) return current;
     const namespaces = new Map<string, { doc: object; compiled: CompiledNamespace }>();
     for (const [name, e] of snap.namespaces) namespaces.set(name, { doc: e.ns, compiled: cache.get(entryToDefinition(e)) });
     cache.retain(new Set([...namespaces.values()].map((n) => n.compiled.version)));
