@@ -9,7 +9,7 @@ export interface Row {
   limit: string;
   ratio: string;
   budget: string;
-  result: 'PASS' | 'FAIL' | '-' | 'SKIP';
+  result: 'PASS' | 'FAIL' | '-' | 'SKIP' | 'LOW-N';
   rss: string;
   /** Raw numbers, for the JSON output. */
   raw?: Record<string, unknown>;
