@@ -70,6 +70,8 @@ export const imageDataTable = defineTable<ImageRecord, DataState>({
     { name: 'delete from a store (the last location: refused after the policy)', policies: ['delete_image_location'], state: { status: 'active' }, request: (i) => ({ method: 'DELETE', path: `/v2/stores/fast/${i._id}` }), want: '403 403 403 403 403 403 404 403 403' },
     { name: 'delete from one of two stores', policies: ['delete_image_location'], state: { status: 'active', bothStores: true }, request: (i) => ({ method: 'DELETE', path: `/v2/stores/slow/${i._id}` }), want: '204 403 403 403 403 403 404 403 403' },
     { name: 'stores detail', policies: ['stores_info_detail'], request: () => ({ method: 'GET', path: '/v2/info/stores/detail' }), want: '200 403 403 403 403 403 403 403 403' },
+    { name: 'list tasks', policies: ['tasks_api_access'], request: () => ({ method: 'GET', path: '/v2/tasks' }), want: '200 403 403 403 403 403 403 403 403' },
+    { name: 'show an unknown task', policies: ['tasks_api_access'], request: () => ({ method: 'GET', path: '/v2/tasks/00000000-0000-4000-8000-000000000000' }), want: '404 403 403 403 403 403 403 403 403' },
     { name: 'stores', policies: [], request: () => ({ method: 'GET', path: '/v2/info/stores' }), want: '200 200 200 200 200 200 200 200 200' },
 
     { name: 'list cache', policies: ['cache_list'], request: () => ({ method: 'GET', path: '/v2/cache' }), want: '200 403 403 403 403 403 403 403 403' },
