@@ -3,9 +3,9 @@
  * size, MD5 and the configured multihash while the bytes pass), reads a stream with an optional
  * byte range, deletes, and answers whether a location still exists. Drivers never buffer an image.
  */
-import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
+import { BATCH, RemoteHash } from './hashing.js';
 
 export type StoreType = 'file' | 'gridfs' | 'http';
 
@@ -62,20 +62,33 @@ export function assertImageId(id: string): string {
 export const HASH_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1', 'md5'] as const;
 
 /**
- * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap.
+ * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap. Both
+ * digests are computed in worker threads (src/stores/hashing.ts), in parallel with each other and
+ * with the I/O; the bytes are batched and the in-flight amount is bounded (backpressure).
  * `result()` is valid once the stream has finished.
  */
 export class Meter extends Transform {
   size = 0;
-  private md5: Hash = createHash('md5');
-  private multi: Hash;
+  private readonly md5: RemoteHash;
+  private readonly multi: RemoteHash;
+  private batch = new Uint8Array(BATCH);
+  private fill = 0;
   private digests?: { md5: string; multi: string };
   constructor(
     readonly hashAlgo: string,
     private readonly maxSize = Number.MAX_SAFE_INTEGER,
   ) {
     super();
-    this.multi = createHash(hashAlgo);
+    this.md5 = new RemoteHash('md5');
+    this.multi = new RemoteHash(hashAlgo);
+  }
+  private send(): void {
+    if (!this.fill) return;
+    const part = this.fill === this.batch.length ? this.batch : this.batch.subarray(0, this.fill);
+    this.md5.update(part);
+    this.multi.update(part);
+    this.batch = new Uint8Array(BATCH);
+    this.fill = 0;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.size += chunk.length;
@@ -83,13 +96,39 @@ export class Meter extends Transform {
       cb(new DomainError('TooLarge', `Image exceeds the storage limit of ${this.maxSize} bytes.`));
       return;
     }
-    this.md5.update(chunk);
-    this.multi.update(chunk);
-    cb(null, chunk);
+    try {
+      for (let off = 0; off < chunk.length; ) {
+        const n = Math.min(chunk.length - off, BATCH - this.fill);
+        this.batch.set(chunk.subarray(off, off + n), this.fill);
+        this.fill += n;
+        off += n;
+        if (this.fill === BATCH) this.send();
+      }
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    this.push(chunk);
+    Promise.all([this.md5.drained(), this.multi.drained()]).then(() => cb(), cb);
   }
   override _flush(cb: TransformCallback): void {
-    this.digests = { md5: this.md5.digest('hex'), multi: this.multi.digest('hex') };
-    cb();
+    try {
+      this.send();
+    } catch (e) {
+      cb(e as Error);
+      return;
+    }
+    Promise.all([this.md5.digest(), this.multi.digest()]).then(([md5, multi]) => {
+      this.digests = { md5, multi };
+      cb();
+    }, cb);
+  }
+  override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+    if (!this.digests) {
+      this.md5.abandon();
+      this.multi.abandon();
+    }
+    cb(err);
   }
   result(url: string): WriteResult {
     if (!this.digests) throw new Error('Meter.result() before the stream finished');

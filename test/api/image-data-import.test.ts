@@ -182,7 +182,7 @@ describe('multi-store', () => {
     const img = await createImage(s, om, { disk_format: 'iso' });
     const r = await call(s.url, 'POST', `/v2/images/${img.id}/import`, { token: om, body: { method: { name: 'web-download', uri: `${webUrl}/redirect/disk.iso` }, stores: ['db'] } });
     assert.equal(r.status, 202, r.text);
-    const done = await waitFor(s, om, img.id, (i) => i.status === 'active' || (i.status === 'queued' && i.os_glance_failed_import !== undefined));
+    const done = await waitFor(s, om, img.id, (i) => i.status === 'active' || (i.status === 'queued' && i.os_glance_import_task === undefined));
     assert.equal(done.status, 'active', JSON.stringify(done));
     assert.equal(done.stores, 'db');
     assert.equal(done.checksum, md5(data));

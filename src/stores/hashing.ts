@@ -1,0 +1,176 @@
+/**
+ * Hashing off the event loop: a small pool of worker threads computes digests of streamed data,
+ * so MD5 and the multihash of an upload run in parallel with each other and with the I/O on the
+ * main thread. Data is sent in batches of BATCH bytes; a session never has more than MAX_PENDING
+ * bytes in flight (the caller waits for `drained()`), so memory stays flat.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const sessions = new Map();
+parentPort.on('message', (m) => {
+  try {
+    if (m.op === 'open') sessions.set(m.id, createHash(m.algo));
+    else if (m.op === 'data') { sessions.get(m.id).update(new Uint8Array(m.buf)); parentPort.postMessage({ id: m.id, ack: m.buf.byteLength }); }
+    else if (m.op === 'end') { const h = sessions.get(m.id); sessions.delete(m.id); parentPort.postMessage({ id: m.id, digest: h.digest('hex') }); }
+    else if (m.op === 'drop') sessions.delete(m.id);
+  } catch (e) { parentPort.postMessage({ id: m.id, error: String(e && e.message || e) }); }
+});
+`;
+
+export const BATCH = 1 << 20;
+const MAX_PENDING = 8 << 20;
+
+interface Waiter {
+  onAck(n: number): void;
+  onDigest(hex: string): void;
+  onError(e: Error): void;
+}
+
+class Pool {
+  private workers: Worker[] = [];
+  private readonly handlers = new Map<number, Waiter>();
+  private next = 0;
+  private seq = 0;
+
+  constructor(private readonly size: number) {}
+
+  private spawn(): Worker {
+    const w = new Worker(WORKER_SOURCE, { eval: true });
+    w.on('message', (m: { id: number; ack?: number; digest?: string; error?: string }) => {
+      const h = this.handlers.get(m.id);
+      if (!h) return;
+      if (m.error !== undefined) {
+        this.handlers.delete(m.id);
+        this.release(m.id, w, false);
+        h.onError(new Error(m.error));
+      } else if (m.digest !== undefined) {
+        this.handlers.delete(m.id);
+        h.onDigest(m.digest);
+      } else if (m.ack !== undefined) h.onAck(m.ack);
+    });
+    w.on('error', (e) => this.fail(w, e));
+    w.on('exit', () => this.fail(w, new Error('hash worker exited')));
+    w.unref(); // idle workers never keep the process alive; `open` refs a busy one
+    return w;
+  }
+
+  private owners = new Map<number, Worker>();
+  private readonly busy = new Map<Worker, number>();
+
+  private use(w: Worker, delta: number): void {
+    const n = (this.busy.get(w) ?? 0) + delta;
+    this.busy.set(w, n);
+    if (n > 0 && n - delta <= 0) w.ref();
+    if (n <= 0 && n - delta > 0) w.unref();
+  }
+
+  private fail(w: Worker, e: Error): void {
+    const i = this.workers.indexOf(w);
+    if (i >= 0) this.workers.splice(i, 1);
+    for (const [id, owner] of this.owners) {
+      if (owner !== w) continue;
+      this.owners.delete(id);
+      this.use(w, -1);
+      const h = this.handlers.get(id);
+      this.handlers.delete(id);
+      h?.onError(e);
+    }
+  }
+
+  open(algo: string, h: Waiter): { id: number; worker: Worker } {
+    if (this.workers.length < this.size) this.workers.push(this.spawn());
+    const worker = this.workers[this.next++ % this.workers.length];
+    const id = ++this.seq;
+    this.handlers.set(id, h);
+    this.owners.set(id, worker);
+    this.use(worker, 1);
+    worker.postMessage({ op: 'open', id, algo });
+    return { id, worker };
+  }
+
+  release(id: number, worker: Worker, drop: boolean): void {
+    if (!this.owners.delete(id)) return;
+    this.use(worker, -1);
+    if (drop) {
+      this.handlers.delete(id);
+      worker.postMessage({ op: 'drop', id });
+    }
+  }
+}
+
+let pool: Pool | undefined;
+const getPool = () => (pool ??= new Pool(Math.max(2, Math.min(4, availableParallelism()))));
+
+/** One digest computed in a worker. */
+export class RemoteHash {
+  private readonly id: number;
+  private readonly worker: Worker;
+  private pending = 0;
+  private waiters: (() => void)[] = [];
+  private result?: Promise<string>;
+  private resolveDigest!: (hex: string) => void;
+  private rejectDigest!: (e: Error) => void;
+  private error?: Error;
+  private done = false;
+
+  constructor(algo: string) {
+    this.result = new Promise<string>((res, rej) => {
+      this.resolveDigest = res;
+      this.rejectDigest = rej;
+    });
+    this.result.catch(() => undefined);
+    const { id, worker } = getPool().open(algo, {
+      onAck: (n) => {
+        this.pending -= n;
+        if (this.pending <= MAX_PENDING) this.wake();
+      },
+      onDigest: (hex) => {
+        this.done = true;
+        this.resolveDigest(hex);
+      },
+      onError: (e) => {
+        this.error = e;
+        this.done = true;
+        this.rejectDigest(e);
+        this.wake();
+      },
+    });
+    this.id = id;
+    this.worker = worker;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Sends a copy of `data` to the worker. */
+  update(data: Uint8Array): void {
+    if (this.error) throw this.error;
+    const copy = new Uint8Array(data.byteLength);
+    copy.set(data);
+    this.pending += copy.byteLength;
+    this.worker.postMessage({ op: 'data', id: this.id, buf: copy.buffer }, [copy.buffer]);
+  }
+
+  /** Resolves once few enough bytes are in flight. */
+  drained(): Promise<void> {
+    if (this.pending <= MAX_PENDING || this.error) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  digest(): Promise<string> {
+    this.worker.postMessage({ op: 'end', id: this.id });
+    return this.result!.finally(() => getPool().release(this.id, this.worker, false));
+  }
+
+  abandon(): void {
+    if (!this.done) getPool().release(this.id, this.worker, true);
+    this.done = true;
+  }
+}
