@@ -13,8 +13,9 @@ import { expectedStatuses, type Table } from './matrix.js';
 import { imagesTable } from './tables/images.js';
 import { metadefsTable } from './tables/metadefs.js';
 import { imageDataTable } from './tables/image-data.js';
+import { scopeTable } from './tables/scope.js';
 
-const TABLES: Table<any, any>[] = [imagesTable, metadefsTable, imageDataTable];
+const TABLES: Table<any, any>[] = [imagesTable, metadefsTable, imageDataTable, scopeTable];
 
 /** Rules no endpoint of this service enforces, and why. */
 const NOT_ENFORCED: Record<string, string> = {

@@ -14,9 +14,14 @@ import assert from 'node:assert/strict';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 
 export interface Identity {
-  project: string;
+  /** Project of a project-scoped token (omit for system- or domain-scoped tokens). */
+  project?: string;
   roles: string[];
   user?: string;
+  /** `all` for a system-scoped token. */
+  systemScope?: string;
+  /** Domain of a domain-scoped token. */
+  domain?: string;
 }
 
 export interface Req {
@@ -58,7 +63,11 @@ export const defineTable = <F, S = unknown>(t: Table<F, S>): Table<F, S> => t;
 
 export function identityHeaders(id: Identity | null): Record<string, string> {
   if (!id) return {};
-  return { 'X-Identity-Status': 'Confirmed', 'X-User-Id': id.user ?? `user-${id.project}`, 'X-Project-Id': id.project, 'X-Roles': id.roles.join(',') };
+  const h: Record<string, string> = { 'X-Identity-Status': 'Confirmed', 'X-User-Id': id.user ?? `user-${id.project ?? id.domain ?? id.systemScope}`, 'X-Roles': id.roles.join(',') };
+  if (id.project) h['X-Project-Id'] = id.project;
+  if (id.systemScope) h['OpenStack-System-Scope'] = id.systemScope;
+  if (id.domain) h['X-Domain-Id'] = id.domain;
+  return h;
 }
 
 export function expectedStatuses(table: Table<any, any>, row: Row<any, any>): Record<string, number> {
