@@ -5,37 +5,49 @@
  * `commit` (which renames it into place). Anything else (client abort, store error, a
  * mismatch) removes the temporary file.
  *
- * The last chunk is held back until verification passes, so a client reading a copy whose
- * bytes do not match the record never receives the complete body: its download is cut short
- * (Content-Length not reached) instead of silently delivering corrupt data.
+ * The last chunk is held back until verification passes, so a client reading bytes that do not
+ * match the record never receives the complete body: its download is cut short (Content-Length
+ * not reached) instead of silently delivering corrupt data.
+ *
+ * Trouble on the cache's side (disk full, unwritable directory, hashing worker lost) abandons the
+ * fill but never the download: the client keeps receiving the store's bytes, as if uncached.
  */
-import { createHash, getHashes, randomBytes, type Hash } from 'node:crypto';
+import { getHashes, randomBytes } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
+import { createDigester, type Digester, type Digests } from './digester.js';
 import type { CacheableImage } from './types.js';
 
 export class VerificationError extends Error {}
+
+export type FillOutcome = 'cached' | 'discarded' | 'failed' | 'mismatch';
 
 export interface FillHooks {
   /** Move the verified temporary file into place; false when the copy must be discarded instead. */
   commit(tmpPath: string, size: number): Promise<boolean>;
   /** Called exactly once when the fill ends, whatever the outcome. */
-  done(outcome: 'cached' | 'discarded' | 'failed' | 'mismatch', detail?: string): void;
+  done(outcome: FillOutcome, detail?: string): void;
   /** Bytes read from the store so far (for metrics). */
   onBytes(n: number): void;
 }
 
 const SUPPORTED = new Set(getHashes());
+/** Bytes handed to the file system but not yet written before the stream waits. */
+const WRITE_HIGH_WATER = 8 * 1024 * 1024;
 
 export class FillStream extends Transform {
   readonly tmpPath: string;
   private fh?: FileHandle;
-  private md5: Hash = createHash('md5');
-  private multi?: Hash;
+  private readonly digester: Digester;
+  private readonly multiAlgo: string | null;
   private size = 0;
   private held?: Buffer;
   private finished = false;
+  private abandoned = false;
+  private position = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private pendingBytes = 0;
 
   constructor(
     incompleteDir: string,
@@ -44,8 +56,9 @@ export class FillStream extends Transform {
   ) {
     super();
     this.tmpPath = join(incompleteDir, `${image.id}.${randomBytes(6).toString('hex')}`);
-    const algo = image.os_hash_algo?.toLowerCase();
-    if (image.os_hash_value && algo && SUPPORTED.has(algo)) this.multi = createHash(algo);
+    const algo = image.os_hash_algo?.toLowerCase() ?? null;
+    this.multiAlgo = image.os_hash_value && algo && SUPPORTED.has(algo) ? algo : null;
+    this.digester = createDigester(image.size, this.multiAlgo);
   }
 
   override _construct(cb: (err?: Error | null) => void): void {
@@ -54,7 +67,10 @@ export class FillStream extends Transform {
         this.fh = fh;
         cb();
       },
-      (e: Error) => cb(e),
+      (e: Error) => {
+        void this.abandon(`cannot create the cache file: ${e.message}`);
+        cb();
+      },
     );
   }
 
@@ -65,15 +81,35 @@ export class FillStream extends Transform {
       cb(new VerificationError(`image ${this.image.id}: the store returned more than the recorded ${this.image.size} bytes`));
       return;
     }
-    this.md5.update(chunk);
-    this.multi?.update(chunk);
-    this.fh!.write(chunk).then(
-      () => {
-        const prev = this.held;
-        this.held = chunk;
+    const prev = this.held;
+    this.held = chunk;
+    if (this.abandoned) {
+      cb(null, prev);
+      return;
+    }
+    this.digester.update(chunk);
+    const fh = this.fh!;
+    const at = this.position;
+    this.position += chunk.length;
+    this.pendingBytes += chunk.length;
+    this.writing = this.writing.then(async () => {
+      if (this.abandoned) return;
+      try {
+        await fh.write(chunk, 0, chunk.length, at);
+      } catch (e) {
+        void this.abandon(`cannot write the cache file: ${(e as Error).message}`);
+      } finally {
+        this.pendingBytes -= chunk.length;
+      }
+    });
+    const waits: Promise<unknown>[] = [this.digester.ready()];
+    if (this.pendingBytes > WRITE_HIGH_WATER) waits.push(this.writing);
+    Promise.all(waits).then(
+      () => cb(null, prev),
+      (e: Error) => {
+        void this.abandon(`hashing failed: ${e.message}`);
         cb(null, prev);
       },
-      (e: Error) => cb(e),
     );
   }
 
@@ -88,55 +124,80 @@ export class FillStream extends Transform {
     );
   }
 
+  /** Verifies and commits; rejects only when the bytes do not match the record. */
   private async finish(): Promise<void> {
-    const mismatch = this.verify();
-    const fh = this.fh!;
-    this.fh = undefined;
+    if (this.abandoned) return;
+    await this.writing;
+    let digests: Digests;
+    try {
+      digests = await this.digester.digest();
+    } catch (e) {
+      await this.abandon(`hashing failed: ${(e as Error).message}`);
+      return;
+    }
+    if (this.abandoned) return;
+    const mismatch = this.verify(digests);
     if (mismatch) {
-      await fh.close().catch(() => undefined);
-      await unlink(this.tmpPath).catch(() => undefined);
+      await this.removeTemp();
       this.end_('mismatch', mismatch);
       throw new VerificationError(mismatch);
     }
-    await fh.datasync();
-    await fh.close();
+    const fh = this.fh!;
+    this.fh = undefined;
     let kept = false;
     try {
+      await fh.datasync();
+      await fh.close();
       kept = await this.hooks.commit(this.tmpPath, this.size);
-    } finally {
-      if (!kept) await unlink(this.tmpPath).catch(() => undefined);
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await unlink(this.tmpPath).catch(() => undefined);
+      this.end_('failed', `cannot keep the cache file: ${(e as Error).message}`);
+      return;
     }
+    if (!kept) await unlink(this.tmpPath).catch(() => undefined);
     this.end_(kept ? 'cached' : 'discarded');
   }
 
   /** Why the bytes do not match the image record, or undefined when they do. */
-  private verify(): string | undefined {
+  private verify(d: Digests): string | undefined {
     const img = this.image;
     if (img.size !== null && this.size !== img.size) return `image ${img.id}: read ${this.size} bytes, the record says ${img.size}`;
-    const md5 = this.md5.digest('hex');
-    if (img.checksum && md5 !== img.checksum.toLowerCase()) return `image ${img.id}: MD5 ${md5} does not match the recorded checksum ${img.checksum}`;
-    if (this.multi) {
-      const v = this.multi.digest('hex');
-      if (v !== img.os_hash_value!.toLowerCase()) return `image ${img.id}: ${img.os_hash_algo} does not match the recorded os_hash_value`;
-    }
+    if (img.checksum && d.md5 !== img.checksum.toLowerCase()) return `image ${img.id}: MD5 ${d.md5} does not match the recorded checksum ${img.checksum}`;
+    if (this.multiAlgo && d.multi !== img.os_hash_value!.toLowerCase()) return `image ${img.id}: ${img.os_hash_algo} does not match the recorded os_hash_value`;
     return undefined;
   }
 
-  private end_(outcome: 'cached' | 'discarded' | 'failed' | 'mismatch', detail?: string): void {
+  /** Stops caching (the bytes keep flowing to the client) and removes the temporary file. */
+  private async abandon(reason: string): Promise<void> {
+    if (this.abandoned || this.finished) return;
+    this.abandoned = true;
+    this.digester.destroy();
+    this.end_('failed', reason);
+    await this.removeTemp();
+  }
+
+  private async removeTemp(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await this.writing.catch(() => undefined);
+    if (fh) await fh.close().catch(() => undefined);
+    await unlink(this.tmpPath).catch(() => undefined);
+  }
+
+  private end_(outcome: FillOutcome, detail?: string): void {
     if (this.finished) return;
     this.finished = true;
     this.hooks.done(outcome, detail);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    const fh = this.fh;
-    this.fh = undefined;
     this.held = undefined;
-    const cleanup = async () => {
-      if (fh) await fh.close().catch(() => undefined);
-      if (!this.finished) await unlink(this.tmpPath).catch(() => undefined);
-    };
-    void cleanup().then(() => {
+    this.digester.destroy();
+    const wasFinished = this.finished;
+    this.abandoned = true;
+    const cleanup = wasFinished ? Promise.resolve() : this.removeTemp();
+    void cleanup.then(() => {
       this.end_('failed', err?.message ?? 'aborted');
       cb(err);
     });

@@ -188,7 +188,7 @@ export class ImageCache {
     e.lastAccessed = Date.now();
     this.counters.hits++;
     this.scheduleSave();
-    const rs = fh.createReadStream(range ? { start: range.start, end: range.end } : {});
+    const rs = fh.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: 1 << 20 });
     rs.on('close', () => {
       this.counters.bytes_from_cache += rs.bytesRead;
     });

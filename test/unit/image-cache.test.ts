@@ -163,7 +163,9 @@ test('two concurrent reads of an uncached image fill it once', async () => {
   assert.deepEqual(db, data);
   assert.equal(cache.metrics().fills, 1);
   assert.equal(readdirSync(cache.dir).filter((n) => n === img.id).length, 1);
-  assert.equal((await cache.serve(img, undefined, store.open)).source, 'cache');
+  const third = await cache.serve(img, undefined, store.open);
+  assert.equal(third.source, 'cache');
+  assert.deepEqual(await drain(third.stream), data);
   await cache.close();
 });
 
@@ -234,7 +236,9 @@ test('a copy whose record changed is not served; evict and deactivation stop ser
   const r = await cache.serve(changed, undefined, fakeStore(other).open);
   assert.equal(r.source, 'store');
   assert.deepEqual(await drain(r.stream), other);
-  assert.equal((await cache.serve(changed, undefined, store.open)).source, 'cache');
+  const again = await cache.serve(changed, undefined, store.open);
+  assert.equal(again.source, 'cache');
+  again.stream.destroy();
   await cache.close();
 });
 
@@ -291,5 +295,42 @@ test('prefetch fills without a client and waits for a running fill', async () =>
   // Not cacheable: not active, or nothing to verify against.
   assert.equal(await cache.prefetch({ ...imageOf(other), status: 'queued' }, () => fakeStore(other).open()), false);
   assert.equal(await cache.prefetch({ ...imageOf(other), checksum: null, os_hash_value: null }, () => fakeStore(other).open()), false);
+  await cache.close();
+});
+
+test('trouble on the cache side abandons the fill, never the download', async () => {
+  const cache = await newCache();
+  const data = randomBytes(5000);
+  const img = imageOf(data);
+  const { rmSync } = await import('node:fs');
+  rmSync(cache.incompleteDir, { recursive: true, force: true }); // the temporary file cannot be created
+  const r = await cache.serve(img, undefined, fakeStore(data).open);
+  assert.deepEqual(await drain(r.stream), data);
+  assert.equal(cache.isCached(img.id), false);
+  assert.equal(cache.metrics().fill_failures, 1);
+  await cache.close();
+});
+
+test('large images are hashed off the event loop with the same verdicts', async () => {
+  const cache = await newCache(newDir(), 64 << 20);
+  const data = randomBytes(6 << 20);
+  const img = imageOf(data);
+  const store = fakeStore(data, { chunk: 65536 });
+  assert.deepEqual(await drain((await cache.serve(img, undefined, store.open)).stream), data);
+  assert.ok(cache.isCached(img.id));
+  const changed = Buffer.from(data);
+  changed[5 << 20] ^= 1;
+  const bad = { ...imageOf(data) };
+  const got: Buffer[] = [];
+  const s = (await cache.serve(bad, undefined, fakeStore(changed, { chunk: 65536 }).open)).stream;
+  await assert.rejects(
+    (async () => {
+      for await (const c of s) got.push(c as Buffer);
+    })(),
+    /does not match/,
+  );
+  assert.ok(Buffer.concat(got).length < data.length);
+  assert.equal(cache.isCached(bad.id), false);
+  assert.deepEqual(readdirSync(cache.incompleteDir), []);
   await cache.close();
 });
