@@ -178,6 +178,37 @@ scenario('image set / unset: name, properties, tags, protected, deactivate / act
   refused(await gl('alpha-member', 'image-download', '--file', join(dir, 'y'), ids.one), /The requested image has been deactivated\. Image data download is forbidden\./);
   ok(await os('alpha-admin', 'image', 'set', '--activate', ids.one));
   assert.equal(json(await os('alpha-member', 'image', 'show', ids.one, '-f', 'json')).status, 'active');
+
+  // os_hidden: left out of default lists, listed with --hidden
+  ok(await os('alpha-member', 'image', 'set', '--hidden', ids.two));
+  const [plain, hidden] = await Promise.all([os('alpha-member', 'image', 'list', '-f', 'json'), os('alpha-member', 'image', 'list', '--hidden', '-f', 'json')]);
+  assert.ok(!json(plain).some((i: { ID: string }) => i.ID === ids.two));
+  assert.deepEqual(json(hidden).map((i: { ID: string }) => i.ID), [ids.two]);
+  ok(await os('alpha-member', 'image', 'set', '--unhidden', ids.two));
+});
+
+scenario('glance image-* commands: list with sorting and filters, show, update, tags, download', ['listImages', 'showImage', 'updateImage', 'addImageTag', 'downloadImageData'], async () => {
+  const [list, filtered, show] = await Promise.all([
+    gl('alpha-member', 'image-list', '--sort-key', 'name', '--sort-dir', 'asc'),
+    gl('alpha-member', 'image-list', '--property-filter', 'k=v', '--tag', 'gold'),
+    gl('alpha-member', 'image-show', ids.one),
+  ]);
+  const rows = (r: CliResult) => ok(r).out.split('\n').filter((l) => /^\| [0-9a-f]{8}-/.test(l)).map((l) => l.split('|')[2].trim());
+  const sorted = rows(list);
+  assert.deepEqual(sorted, [...sorted].sort(), 'ascending names');
+  assert.ok(sorted.includes('e2e-one') && sorted.includes('e2e-two-renamed'), sorted.join(','));
+  assert.deepEqual(rows(filtered), ['e2e-one']);
+  assert.match(ok(show).out, new RegExp(`\\| checksum\\s+\\| ${md5}`));
+  assert.match(show.out, /\| k\s+\| v\s+\|/);
+  ok(await gl('alpha-member', 'image-update', '--property', 'via=glance', '--min-ram', '128', ids.two));
+  ok(await gl('alpha-member', 'image-tag-update', ids.two, 'bronze'));
+  const s2 = json(await os('alpha-member', 'image', 'show', ids.two, '-f', 'json'));
+  assert.equal(s2.properties.via, 'glance');
+  assert.equal(s2.min_ram, 128);
+  assert.deepEqual(s2.tags, ['bronze']);
+  const out = join(dir, 'glance-download.qcow2');
+  ok(await gl('alpha-member', 'image-download', '--file', out, ids.one));
+  assert.ok(readFileSync(out).equals(image));
 });
 
 scenario('sharing across projects: add project, accept, member list, remove project', ['createImageMember', 'updateImageMember', 'listImageMembers', 'deleteImageMember'], async () => {
@@ -248,9 +279,25 @@ scenario('glance image-create-via-import: glance-direct and web-download', ['sta
       assert.equal(d.Checksum, md5);
       assert.equal(w.Size, webBytes.length);
       assert.equal(w.Checksum, createHash('md5').update(webBytes).digest('hex'));
+      ids.direct = (d as unknown as { ID: string }).ID;
       break;
     }
     assert.ok(Date.now() < deadline, `imports did not finish: ${JSON.stringify([d, w])}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+});
+
+scenario('glance image-import --import-method copy-image to another store (admin)', ['importImage', 'showImage'], async () => {
+  assert.ok(ids.direct, 'needs the glance-direct image');
+  const before = json(await os('admin', 'image', 'show', ids.direct, '-f', 'json'));
+  assert.equal(before.properties.stores, 'fast');
+  refused(await gl('alpha-member', 'image-import', '--import-method', 'copy-image', '--stores', 'slow', ids.direct), /not authorized|copy_image|Forbidden/i);
+  ok(await gl('admin', 'image-import', '--import-method', 'copy-image', '--stores', 'slow', ids.direct));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const shown = json(await os('admin', 'image', 'show', ids.direct, '-f', 'json'));
+    if (String(shown.properties.stores).split(',').sort().join(',') === 'fast,slow') break;
+    assert.ok(Date.now() < deadline, `copy did not finish: ${JSON.stringify(shown.properties)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 });
