@@ -238,6 +238,17 @@ describe('ranges, deactivation, delete', () => {
     assert.equal((await download(s, other, id)).status, 404);
   });
 
+  test('download by persona: community image readable by other projects\' members, not their readers', async () => {
+    const img = await createImage(s, om, { visibility: 'community' });
+    assert.equal((await upload(s, om, img.id, Buffer.from('community bytes'))).status, 204);
+    const otherReader = await s.token({ project: 'p2', roles: ['reader'] });
+    const cm = await download(s, other, img.id);
+    assert.equal(cm.status, 200);
+    assert.equal(cm.body.toString(), 'community bytes');
+    assert.equal((await download(s, otherReader, img.id)).status, 403);
+    assert.equal((await upload(s, other, img.id, Buffer.from('x'))).status, 403, 'visible but not theirs');
+  });
+
   test('deleting the image removes its bytes from the store', async () => {
     const img = await createImage(s, om);
     assert.equal((await upload(s, om, img.id, Buffer.from('to be deleted'))).status, 204);
