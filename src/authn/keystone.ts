@@ -12,7 +12,7 @@ import { buildContext, type RequestContext } from './context.js';
  *
  * - 200: the token body becomes the request context, cached under a hash of the token
  *   until min(token expiry, now + KEYSTONE_CACHE_TTL) in a bounded LRU.
- * - 404 (or 401 for the subject token): invalid, expired or revoked → 401.
+ * - 404 (or 400): the caller's token is invalid, expired or revoked → 401.
  * - 401 for the service token: the service token is re-obtained once and the call retried.
  * - anything else (unreachable, timeout, 5xx, service credentials refused) → 503, never allow.
  */
@@ -155,7 +155,8 @@ export class KeystoneValidator {
         return identity;
       }
       await res.body?.cancel().catch(() => undefined);
-      if (res.status === 404) throw new DomainError('Unauthenticated', 'The request you have made requires authentication: the token is invalid, expired or revoked.');
+      // 404: invalid, expired or revoked; 400: Keystone could not even parse it. Both are the caller's token.
+      if (res.status === 404 || res.status === 400) throw new DomainError('Unauthenticated', 'The request you have made requires authentication: the token is invalid, expired or revoked.');
       if (res.status === 401 && attempt === 0) {
         // Our own token was refused (expired, revoked, keys rotated): get a new one, retry once.
         this.service = null;
