@@ -51,6 +51,8 @@ export async function startService(ks: Keystone, env: Record<string, string> = {
     },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const onExit = () => child.kill('SIGKILL'); // never outlive the test process
+  process.once('exit', onExit);
   const url = `http://127.0.0.1:${port}`;
   const log = () => {
     try {
@@ -60,6 +62,7 @@ export async function startService(ks: Keystone, env: Record<string, string> = {
     }
   };
   const stop = async () => {
+    process.removeListener('exit', onExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 10_000);

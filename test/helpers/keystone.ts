@@ -95,7 +95,17 @@ export async function startKeystone(): Promise<Keystone> {
   const dir = mkdtempSync(join(tmpdir(), 'glance-ts-keystone-'));
   const port = await freePort();
   const script = join(PROJECT_ROOT, 'scripts', 'keystone-local.sh');
+  // Whatever happens to the tests, the Keystone they started does not outlive this process.
+  const onExit = () => {
+    try {
+      execFileSync('bash', [script, 'down', dir], { stdio: 'ignore' });
+    } catch {
+      /* best effort */
+    }
+  };
+  process.once('exit', onExit);
   const stop = async () => {
+    process.removeListener('exit', onExit);
     await run('bash', [script, 'down', dir]).catch(() => undefined);
   };
   try {
