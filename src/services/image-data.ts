@@ -648,6 +648,9 @@ export class ImageDataService {
       if (!ok) throw new Error(failure ?? 'import failed');
       if (!copy) {
         const first = done[0].w;
+        // The staged copy is no longer needed once every target holds the bytes: remove it
+        // before the image turns active, so an active image never has staging data behind it.
+        if (method === 'glance-direct') await this.staging({ _id: id }, 'delete');
         await this.repo.mutate(id, (cur) => {
           if (cur.status !== 'importing') throw new DomainError('Gone', `Image ${id} was deleted or changed during the import.`);
           const props = { ...cur.properties };
@@ -667,7 +670,6 @@ export class ImageDataService {
       } else {
         await this.releaseLock(id);
       }
-      if (method === 'glance-direct') await this.staging({ _id: id }, 'delete');
       await this.tasks.update(task._id, { status: 'success', result: { image_id: id, stores: done.map((x) => x.store.id) }, message: failed.length ? `Failed stores: ${failed.join(',')}` : '' });
       this.d.notifier.emit('image.import', { id, stores: done.map((x) => x.store.id), failed_stores: failed }, ctx);
     } catch (e) {
