@@ -130,6 +130,9 @@ function baseEnv(): Record<string, string> {
   return {
     PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`,
     HOME: cliHome,
+    // stevedore's entry-point cache (content-hashed, shared by every Python CLI): without it
+    // the first openstack command scans every installed distribution, a minute on a busy machine.
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || join(process.env.HOME ?? '/tmp', '.cache'),
     LANG: 'C.UTF-8',
     no_proxy: '127.0.0.1,localhost',
     NO_PROXY: '127.0.0.1,localhost',

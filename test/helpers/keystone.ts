@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,14 +69,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * One call to Keystone's API. A dropped connection (uWSGI recycling a worker on a loaded
+ * machine) is retried a few times; callers make creations idempotent (409 → look it up).
+ */
 async function ks(url: string, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { ...(token ? { 'X-Auth-Token': token } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), Accept: 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url + path, {
+        method,
+        headers: { ...(token ? { 'X-Auth-Token': token } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), Accept: 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    } catch (e) {
+      if (attempt >= 5) throw e;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 async function passwordToken(url: string, user: string, password: string, project: string): Promise<string> {
@@ -122,15 +133,22 @@ export async function startKeystone(): Promise<Keystone> {
       if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
       return r.body;
     };
+    /** Creates a named project or user, or finds the one a retried request already created. */
+    const ensure = async (kind: 'project' | 'user', body: { name: string; [k: string]: unknown }): Promise<string> => {
+      const r = await ks(url, 'POST', `/${kind}s`, admin, { [kind]: body });
+      if (r.status === 201) return r.body[kind].id;
+      if (r.status !== 409) throw new Error(`POST /${kind}s ${body.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+      return (await must('GET', `/${kind}s?name=${encodeURIComponent(body.name)}`))[`${kind}s`][0].id;
+    };
     const roles: Record<string, string> = {};
     for (const r of (await must('GET', '/roles')).roles) roles[r.name] = r.id;
     const projects: Record<string, string> = { admin: (await must('GET', '/projects?name=admin')).projects[0].id };
     for (const name of ['alpha', 'beta', 'service']) {
-      projects[name] = (await must('POST', '/projects', { project: { name, domain_id: 'default', description: `test project ${name}` } })).project.id;
+      projects[name] = await ensure('project', { name, domain_id: 'default', description: `test project ${name}` });
     }
     const users: Record<string, string> = { admin: (await must('GET', '/users?name=admin')).users[0].id };
     for (const [name, g] of Object.entries(USERS)) {
-      users[name] = (await must('POST', '/users', { user: { name, domain_id: 'default', password: PASSWORD, default_project_id: projects[g.project], enabled: true } })).user.id;
+      users[name] = await ensure('user', { name, domain_id: 'default', password: PASSWORD, default_project_id: projects[g.project], enabled: true });
       await must('PUT', `/projects/${projects[g.project]}/users/${users[name]}/roles/${roles[g.role]}`);
     }
     let imageService: string | null = null;
@@ -157,7 +175,13 @@ export async function startKeystone(): Promise<Keystone> {
       stop,
     };
   } catch (e) {
+    let tail = '';
+    try {
+      tail = readFileSync(join(dir, 'keystone.log'), 'utf8').split('\n').slice(-15).join('\n');
+    } catch {
+      /* no log */
+    }
     await stop();
-    throw e;
+    throw new Error(`provisioning the test Keystone failed: ${(e as Error).message}${(e as Error).cause ? ` (${String((e as { cause: unknown }).cause)})` : ''}\nkeystone.log:\n${tail}`);
   }
 }
