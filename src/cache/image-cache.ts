@@ -152,12 +152,12 @@ export class ImageCache {
     this.counters.misses++;
     // A copy made from an older record (same id, other bytes) is useless now.
     if (image.status === 'active' && this.entries.has(image.id)) await this.evict(image.id, 'stale');
-    if (range || this.flights.has(image.id) || this.starting.has(image.id) || !this.cacheable(image) || !this.reserve(image.size!)) {
-      return { stream: this.countStore(await openStore(range)), source: 'store' };
-    }
+    const room = range || this.flights.has(image.id) || this.starting.has(image.id) || !this.cacheable(image) ? null : this.reserve(image.size!);
+    if (!room) return { stream: this.countStore(await openStore(range)), source: 'store' };
     this.starting.add(image.id);
     let store: Readable;
     try {
+      await room.evicting;
       store = await openStore(undefined);
     } catch (e) {
       this.reservedBytes -= image.size!;
@@ -210,17 +210,20 @@ export class ImageCache {
     return s.pipe(counter);
   }
 
-  /** Makes room for `size` more bytes (evicting least-recently-used copies); false if impossible. */
-  private reserve(size: number): boolean {
-    if (size > this.maxSize) return false;
+  /**
+   * Makes room for `size` more bytes, evicting least-recently-used copies (the bookkeeping is
+   * immediate; `evicting` settles when their files are gone). Null if it cannot be done.
+   */
+  private reserve(size: number): { evicting: Promise<unknown> } | null {
+    if (size > this.maxSize) return null;
     const victims = [...this.entries.values()].sort((a, b) => a.lastAccessed - b.lastAccessed || a.lastModified - b.lastModified);
-    while (this.cachedBytes + this.reservedBytes + size > this.maxSize && victims.length) {
-      const v = victims.shift()!;
-      void this.evict(v.id, 'lru');
-    }
-    if (this.cachedBytes + this.reservedBytes + size > this.maxSize) return false;
+    let freeable = 0;
+    for (const v of victims) if (this.cachedBytes - freeable + this.reservedBytes + size > this.maxSize) freeable += v.size;
+    if (this.cachedBytes - freeable + this.reservedBytes + size > this.maxSize) return null; // running fills hold the space
+    const removals: Promise<unknown>[] = [];
+    while (this.cachedBytes + this.reservedBytes + size > this.maxSize && victims.length) removals.push(this.evict(victims.shift()!.id, 'lru'));
     this.reservedBytes += size;
-    return true;
+    return { evicting: Promise.all(removals) };
   }
 
   private generationOf(id: string): string {
@@ -302,10 +305,12 @@ export class ImageCache {
     }
     if (!this.cacheable(image) || this.flights.has(image.id) || this.starting.has(image.id)) return false;
     if (this.entries.has(image.id)) await this.evict(image.id, 'stale');
-    if (!this.reserve(image.size!)) return false;
+    const room = this.reserve(image.size!);
+    if (!room) return false;
     this.starting.add(image.id);
     let store: Readable;
     try {
+      await room.evicting;
       store = await openStore();
     } catch (e) {
       this.reservedBytes -= image.size!;
