@@ -182,7 +182,7 @@ test('queue → prefetch from the real store → the download does not read the 
   const data = randomBytes(6000);
   const id = await activeImage(s, owner, data);
   assert.equal((await call(s.url, 'PUT', `/v2/cache/${id}`, { token: admin })).status, 202);
-  const end = Date.now() + 10_000;
+  const end = Date.now() + 20_000;
   while (!(await listing(s)).cached_images.some((c) => c.image_id === id)) {
     if (Date.now() > end) assert.fail('not prefetched');
     await new Promise((r) => setTimeout(r, 50));

@@ -57,7 +57,7 @@ const fakeStore = async (img: CacheableImage) => {
   return Readable.from([bytes.get(img.id)!]);
 };
 
-async function waitFor(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+async function waitFor(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
