@@ -168,12 +168,21 @@ export class KeystoneValidator {
     throw new DomainError('Unavailable', 'The identity service refused this service\'s credentials.');
   }
 
+  /**
+   * One HTTP call to Keystone within KEYSTONE_TIMEOUT. A connection dropped before any answer
+   * (a kept-alive socket the server had just closed) is retried once; both calls are safe to repeat.
+   */
   private async request(url: string, init: RequestInit): Promise<Response> {
-    try {
-      return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(this.config.KEYSTONE_TIMEOUT) });
-    } catch (e) {
-      this.log.error({ err: (e as Error).message, url }, 'keystone: unreachable');
-      throw new DomainError('Unavailable', 'The identity service is unreachable; try again later.');
+    const deadline = AbortSignal.timeout(this.config.KEYSTONE_TIMEOUT);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fetch(url, { ...init, redirect: 'manual', signal: deadline });
+      } catch (e) {
+        const dropped = (e as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET' || (e as { cause?: { code?: string } }).cause?.code === 'ECONNRESET';
+        if (attempt === 1 && dropped && !deadline.aborted) continue;
+        this.log.error({ err: (e as Error).message, cause: String((e as { cause?: unknown }).cause ?? ''), url }, 'keystone: unreachable');
+        throw new DomainError('Unavailable', 'The identity service is unreachable; try again later.');
+      }
     }
   }
 
