@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { DomainError, type DomainErrorKind } from '../domain/errors.js';
 
 /** The only mapping from domain errors to HTTP. */
-const STATUS: Record<DomainErrorKind, number> = {
+export const STATUS: Record<DomainErrorKind, number> = {
   Invalid: 400,
   Unauthenticated: 401,
   Forbidden: 403,

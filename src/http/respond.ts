@@ -1,7 +1,7 @@
 import type { Response } from 'express';
-import { pipeline } from 'node:stream';
 import type { Result } from './types.js';
-import type { ErrorResponse } from './errors.js';
+import { errorBody, STATUS, type ErrorResponse } from './errors.js';
+import { DomainError } from '../domain/errors.js';
 
 /** The only writer of responses. */
 export function send(res: Response, result: Result): void {
@@ -14,11 +14,25 @@ export function send(res: Response, result: Result): void {
     return;
   }
   if (result.stream) {
+    const stream = result.stream;
     if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'application/octet-stream');
-    pipeline(result.stream, res, (err) => {
-      // A failed store read after the headers went out can only be signalled by cutting the connection.
-      if (err && !res.writableEnded) res.destroy(err);
+    // Not stream.pipeline: it would destroy the response on a read error, and a store that
+    // fails before the first byte deserves a real error response rather than a reset.
+    stream.once('error', (err: unknown) => {
+      stream.unpipe(res);
+      if (res.headersSent) {
+        res.destroy(err as Error); // mid-body: only cutting the connection tells the client
+        return;
+      }
+      for (const h of ['content-length', 'content-type', 'content-md5', 'content-range', 'accept-ranges']) res.removeHeader(h);
+      const status = err instanceof DomainError ? STATUS[err.kind] : 503;
+      const message = err instanceof DomainError ? err.message : 'The image data could not be read from its store.';
+      send(res, { status, body: errorBody(status, message, res.getHeader('x-openstack-request-id') as string | undefined) });
     });
+    res.once('close', () => {
+      if (!res.writableFinished) stream.destroy(); // the client went away: stop reading the store
+    });
+    stream.pipe(res);
     return;
   }
   const text = JSON.stringify(result.body);
