@@ -80,7 +80,8 @@ EOF
     --buffer-size 65535 --add-header "Connection: close" \
     </dev/null >>"$dir/keystone.log" 2>&1 &
   echo $! >"$dir/keystone.pid"
-  for _ in $(seq 1 120); do
+  # Loading Keystone takes a few seconds, much longer on a busy machine.
+  for _ in $(seq 1 360); do
     if curl -s -o /dev/null --noproxy '*' --max-time 2 "$url"; then
       cat "$dir/keystone.pid"
       exit 0
@@ -89,7 +90,7 @@ EOF
     sleep 0.25
   done
   tail -20 "$dir/keystone.log" >&2
-  die "keystone did not answer on $url within 30 s"
+  die "keystone did not answer on $url within 90 s"
   ;;
 down)
   if [ -s "$dir/keystone.pid" ]; then

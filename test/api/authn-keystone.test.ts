@@ -134,6 +134,20 @@ describe('against a real Keystone', { skip: skip ?? false }, () => {
     assert.equal(admin.projectId, ks.projects.admin);
   });
 
+  kt('an X-Service-Token is validated too: its roles become service roles; a bad one is a 401', async () => {
+    const user = await ks.token('alpha-member');
+    const service = await ks.token('glance');
+    const ctx = (await s.app.services.authenticator.authenticate({ headers: { 'x-auth-token': user, 'x-service-token': service } } as unknown as Request, 'req-st'))!;
+    assert.equal(ctx.projectId, ks.projects.alpha);
+    assert.deepEqual(ctx.roles, ['member', 'reader']);
+    assert.deepEqual(ctx.serviceRoles, ['admin', 'member', 'reader']);
+    assert.equal(ctx.isAdmin, false, 'service roles do not make the caller an admin');
+    const ok = await call(s.url, 'GET', '/v2/info/import', { token: user, headers: { 'X-Service-Token': service } });
+    assert.equal(ok.status, 200);
+    const bad = await call(s.url, 'GET', '/v2/info/import', { token: user, headers: { 'X-Service-Token': 'not-a-token' } });
+    assert.equal(bad.status, 401);
+  });
+
   kt('a system-scoped token → systemScope "all", no project', async () => {
     const res = await fetch(`${ks.url}/auth/tokens?nocatalog`, {
       method: 'POST',

@@ -71,7 +71,7 @@ export async function startService(ks: Keystone, env: Record<string, string> = {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) {
       const text = log();
@@ -87,7 +87,7 @@ export async function startService(ks: Keystone, env: Record<string, string> = {
     if (Date.now() > deadline) {
       const text = log();
       await stop();
-      throw new Error(`the service did not answer within 60 s:\n${text.slice(-3000)}`);
+      throw new Error(`the service did not answer within 180 s:\n${text.slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

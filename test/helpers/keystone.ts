@@ -120,7 +120,7 @@ export async function startKeystone(): Promise<Keystone> {
     await run('bash', [script, 'down', dir]).catch(() => undefined);
   };
   try {
-    await run('bash', [script, 'up', dir, String(port)], { timeout: 120_000 });
+    await run('bash', [script, 'up', dir, String(port)], { timeout: 240_000 });
   } catch (e) {
     await stop();
     throw new Error(`keystone did not start: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
