@@ -5,23 +5,14 @@
  * lookup; deleting anything in a protected namespace is 403 even for admins (§5.9).
  */
 import type { RequestContext } from '../../authn/context.js';
+import type { Authorizer } from '../../authz/index.js';
 import type { Config } from '../../config/config.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import type { Notifier } from '../../notifier/notifier.js';
 import type { MetadefRepository, NamespaceDoc, NamespaceEntry } from '../../repositories/metadefs.js';
 
 /** The part of the authorizer (src/authz) that metadefs use. */
-export interface MetadefAuthorizer {
-  assertWritable(ctx: RequestContext): void;
-  can(ctx: RequestContext, rule: string, subject: 'Image' | 'MetadefNamespace' | 'Global', resource?: object): boolean;
-  enforce(
-    ctx: RequestContext,
-    rule: string,
-    subject: 'Image' | 'MetadefNamespace' | 'Global',
-    resource: object,
-    opts: { readRule?: string; notFoundMessage: string; forbiddenMessage?: string },
-  ): void;
-}
+export type MetadefAuthorizer = Pick<Authorizer, 'assertWritable' | 'can' | 'enforce'>;
 
 export interface MetadefDeps {
   repo: MetadefRepository;
