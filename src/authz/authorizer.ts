@@ -62,17 +62,47 @@ export interface Authorizer {
 
 type Compiled = { ability: MongoAbility; conditions: Conditions[] };
 
+const COMPILED_CACHE_MAX = 1000;
+
+/**
+ * Every context field a policy decision can depend on (those the compiler reads through
+ * credsOf and wrongScope, and the read-only flag), as one string: two contexts with the same
+ * identity get the same decision for every rule and resource. Not the request id or expiry.
+ */
+export function policyIdentity(ctx: RequestContext): string {
+  return JSON.stringify([
+    ctx.authenticated,
+    ctx.userId,
+    ctx.projectId,
+    ctx.domainId,
+    ctx.userDomainId,
+    ctx.projectDomainId,
+    ctx.roles,
+    ctx.serviceRoles,
+    ctx.systemScope,
+    ctx.isAdmin,
+    ctx.readOnly,
+  ]);
+}
+
 export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet } = {}): Authorizer {
   const policies = opts.policies ?? loadPolicies(opts.policyFile);
-  const cache = new WeakMap<RequestContext, Map<string, Compiled>>();
+  // Compiled rules per caller identity (see policyIdentity), bounded LRU (Map order = recency).
+  const cache = new Map<string, Map<string, Compiled>>();
 
   const known = (rule: string) => {
     if (!policies.checks.has(rule)) throw new Error(`Unknown policy rule "${rule}"`);
   };
 
   function compiled(ctx: RequestContext, rule: string, subject: 'Image' | 'MetadefNamespace'): Compiled {
-    let perCtx = cache.get(ctx);
-    if (!perCtx) cache.set(ctx, (perCtx = new Map()));
+    const id = policyIdentity(ctx);
+    let perCtx = cache.get(id);
+    if (perCtx) cache.delete(id);
+    else {
+      perCtx = new Map();
+      if (cache.size >= COMPILED_CACHE_MAX) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(id, perCtx);
     const k = `${subject}\0${rule}`;
     let c = perCtx.get(k);
     if (!c) {
