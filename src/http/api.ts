@@ -172,8 +172,9 @@ export async function createApi(o: ApiOptions): Promise<OpenAPIBackend> {
     },
     postResponseHandler: (c: Context) => {
       const result = c.response as Result;
-      if (o.validateResponses && result && !result.stream && result.body !== undefined && c.operation) {
-        const v = api.validateResponse(result.body, c.operation, result.status);
+      if (o.validateResponses && result && !result.stream && (result.body !== undefined || result.json !== undefined) && c.operation) {
+        const body = result.json !== undefined ? JSON.parse(result.json) : result.body;
+        const v = api.validateResponse(body, c.operation, result.status);
         if (v.errors?.length) {
           const detail = v.errors.map((e) => `${e.instancePath || '(root)'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`).join('; ');
           throw new Error(`Response of ${c.operation.operationId} (${result.status}) does not match the OpenAPI document: ${detail}`);

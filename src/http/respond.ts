@@ -7,7 +7,7 @@ import { DomainError } from '../domain/errors.js';
 export function send(res: Response, result: Result): void {
   if (result.headers) for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
   res.status(result.status);
-  if (result.status === 204 || result.status === 304 || (result.body === undefined && !result.stream)) {
+  if (result.status === 204 || result.status === 304 || (result.body === undefined && result.json === undefined && !result.stream)) {
     if (result.stream) result.stream.destroy();
     if (result.status !== 204 && result.status !== 304 && !res.hasHeader('content-length')) res.setHeader('Content-Length', '0');
     res.end();
@@ -35,7 +35,7 @@ export function send(res: Response, result: Result): void {
     stream.pipe(res);
     return;
   }
-  const text = JSON.stringify(result.body);
+  const text = result.json ?? JSON.stringify(result.body);
   res.setHeader('Content-Type', 'application/json; charset=UTF-8');
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);

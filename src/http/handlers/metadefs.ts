@@ -27,12 +27,12 @@ function schemaFile(name: string) {
 export function metadefHandlers(s: Services): Handlers<Ops> {
   const m = () => s.metadefs;
   return {
-    listMetadefNamespaces: async (c) => ({ status: 200, body: await m().listNamespaces(c.ctx, c.query, c.rawQuery) }),
+    listMetadefNamespaces: async (c) => ({ status: 200, json: await m().listNamespaces(c.ctx, c.query, c.rawQuery) }),
     createMetadefNamespace: async (c) => {
       const r = await m().createNamespace(c.ctx, c.body as never);
       return { status: 201, body: r.body, headers: { Location: c.baseUrl + encodeURI(r.location) } };
     },
-    getMetadefNamespace: async (c) => ({ status: 200, body: await m().getNamespace(c.ctx, c.params.namespace, c.query.resource_type) }),
+    getMetadefNamespace: async (c) => ({ status: 200, json: await m().getNamespace(c.ctx, c.params.namespace, c.query.resource_type) }),
     updateMetadefNamespace: async (c) => ({ status: 200, body: await m().updateNamespace(c.ctx, c.params.namespace, c.body as never) }),
     deleteMetadefNamespace: async (c) => (await m().deleteNamespace(c.ctx, c.params.namespace), { status: 204 }),
 

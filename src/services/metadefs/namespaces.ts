@@ -3,8 +3,9 @@
  * delete (glance-v2-api.md §2.8, §6, §7.15).
  */
 import type { RequestContext } from '../../authn/context.js';
+import { policyIdentity } from '../../authz/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
-import { newId, now, type AssociationDoc, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
+import { newId, now, type AssociationDoc, type MetadefSnapshot, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
 import { renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
@@ -49,7 +50,17 @@ function link(raw: URLSearchParams, marker?: string): string {
   return q ? `${LIST_PATH}?${q}` : LIST_PATH;
 }
 
-export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<Json> {
+// The namespace reads answer JSON text cached per catalogue snapshot. A snapshot is immutable
+// and a new catalogue version is a new snapshot object, so entries never outlive their data.
+// Show: the rendered namespace is already memoised per entry and prefix; its text is kept beside it.
+// List: one body per (snapshot, caller's policy identity, query); the identity holds every
+// context field a policy can read, so callers sharing an entry see exactly the same namespaces.
+const shownText = new WeakMap<Json, string>();
+const listTexts = new WeakMap<MetadefSnapshot, Map<string, string>>();
+const LIST_TEXTS_MAX = 500;
+
+/** The list body as JSON text (cached, see above). */
+export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<string> {
   // a failed list policy is reported as not-found (glance-authz.md §4.3)
   for (const rule of ['get_metadef_namespaces', 'list_metadef_resource_types']) {
     if (!d.authz.can(ctx, rule, 'Global')) throw notFound('No metadata definition namespaces are visible.');
@@ -58,8 +69,21 @@ export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: Lis
   if (q.visibility !== undefined && q.visibility !== 'public' && q.visibility !== 'private') {
     throw invalid(`Invalid visibility value: ${q.visibility}. It must be public or private.`);
   }
-  const wanted = q.resource_types === undefined ? null : new Set(q.resource_types.split(',').map((s) => s.trim()).filter(Boolean));
   const snap = await d.repo.snapshot();
+  let texts = listTexts.get(snap);
+  if (!texts) listTexts.set(snap, (texts = new Map()));
+  const key = JSON.stringify([policyIdentity(ctx), q, raw.toString()]);
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(buildList(d, ctx, snap, q, raw, sortKey, sortDir, limit));
+    if (texts.size >= LIST_TEXTS_MAX) texts.delete(texts.keys().next().value!);
+    texts.set(key, text);
+  }
+  return text;
+}
+
+function buildList(d: MetadefDeps, ctx: RequestContext, snap: MetadefSnapshot, q: ListQuery, raw: URLSearchParams, sortKey: string, sortDir: string, limit: number | null): Json {
+  const wanted = q.resource_types === undefined ? null : new Set(q.resource_types.split(',').map((s) => s.trim()).filter(Boolean));
   let items = [...snap.namespaces.values()].filter((e) => d.authz.can(ctx, 'get_metadef_namespace', 'MetadefNamespace', e.ns));
   if (q.visibility) items = items.filter((e) => e.ns.visibility === q.visibility);
   if (wanted) items = items.filter((e) => e.associations.some((a) => wanted.has(a.resource_type)));
@@ -77,10 +101,14 @@ export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: Lis
   return body;
 }
 
-export async function getNamespace(d: MetadefDeps, ctx: RequestContext, name: string, resourceType?: string): Promise<Json> {
+/** The namespace body as JSON text (cached, see above). */
+export async function getNamespace(d: MetadefDeps, ctx: RequestContext, name: string, resourceType?: string): Promise<string> {
   const e = await readableNamespace(d, ctx, name, 'list_metadef_resource_types', 'get_metadef_objects', 'get_metadef_properties', 'get_metadef_tags');
   const prefix = resourceType ? (e.associations.find((a) => a.resource_type === resourceType)?.prefix ?? '') : '';
-  return renderNamespaceFull(e, prefix);
+  const body = renderNamespaceFull(e, prefix);
+  let text = shownText.get(body);
+  if (text === undefined) shownText.set(body, (text = JSON.stringify(body)));
+  return text;
 }
 
 /** Checks the inline children of a namespace create before anything is written. */
