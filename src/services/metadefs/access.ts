@@ -9,7 +9,7 @@ import type { Authorizer } from '../../authz/index.js';
 import type { Config } from '../../config/config.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import type { Notifier } from '../../notifier/notifier.js';
-import type { MetadefRepository, NamespaceDoc, NamespaceEntry } from '../../repositories/metadefs.js';
+import type { MetadefRepository, MetadefSnapshot, NamespaceDoc, NamespaceEntry } from '../../repositories/metadefs.js';
 
 /** The part of the authorizer (src/authz) that metadefs use. */
 export type MetadefAuthorizer = Pick<Authorizer, 'assertWritable' | 'can' | 'enforce'>;
@@ -38,7 +38,12 @@ function check(d: MetadefDeps, ctx: RequestContext, ns: NamespaceDoc, rules: str
 
 /** A namespace for reading, from the per-process cache; 404 when absent or not visible. */
 export async function readableNamespace(d: MetadefDeps, ctx: RequestContext, name: string, ...rules: string[]): Promise<NamespaceEntry> {
-  const e = (await d.repo.snapshot()).namespaces.get(name);
+  return readableIn(await d.repo.snapshot(), d, ctx, name, ...rules);
+}
+
+/** As readableNamespace, in a given snapshot. */
+export function readableIn(snap: MetadefSnapshot, d: MetadefDeps, ctx: RequestContext, name: string, ...rules: string[]): NamespaceEntry {
+  const e = snap.namespaces.get(name);
   if (!e) throw notFound(nsNotFound(name));
   check(d, ctx, e.ns, ['get_metadef_namespace', ...rules]);
   return e;

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../authn/context.js';
 import { policyIdentity } from '../../authz/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type MetadefSnapshot, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
 import { renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
 
@@ -52,12 +52,25 @@ function link(raw: URLSearchParams, marker?: string): string {
 
 // The namespace reads answer JSON text cached per catalogue snapshot. A snapshot is immutable
 // and a new catalogue version is a new snapshot object, so entries never outlive their data.
-// Show: the rendered namespace is already memoised per entry and prefix; its text is kept beside it.
-// List: one body per (snapshot, caller's policy identity, query); the identity holds every
-// context field a policy can read, so callers sharing an entry see exactly the same namespaces.
-const shownText = new WeakMap<Json, string>();
-const listTexts = new WeakMap<MetadefSnapshot, Map<string, string>>();
-const LIST_TEXTS_MAX = 500;
+// One body per (snapshot, caller's policy identity, request: namespace and resource_type, or
+// list query); the identity holds every context field a policy can read, so callers sharing an
+// entry get exactly the same decisions. Only successful answers are kept: refusals are recomputed.
+const readTexts = new WeakMap<MetadefSnapshot, Map<string, string>>();
+const READ_TEXTS_MAX = 500;
+
+async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown, build: (snap: MetadefSnapshot) => Json): Promise<string> {
+  const snap = await d.repo.snapshot();
+  let texts = readTexts.get(snap);
+  if (!texts) readTexts.set(snap, (texts = new Map()));
+  const key = JSON.stringify([policyIdentity(ctx), request]);
+  let text = texts.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(build(snap));
+    if (texts.size >= READ_TEXTS_MAX) texts.delete(texts.keys().next().value!);
+    texts.set(key, text);
+  }
+  return text;
+}
 
 /** The list body as JSON text (cached, see above). */
 export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<string> {
@@ -69,17 +82,7 @@ export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: Lis
   if (q.visibility !== undefined && q.visibility !== 'public' && q.visibility !== 'private') {
     throw invalid(`Invalid visibility value: ${q.visibility}. It must be public or private.`);
   }
-  const snap = await d.repo.snapshot();
-  let texts = listTexts.get(snap);
-  if (!texts) listTexts.set(snap, (texts = new Map()));
-  const key = JSON.stringify([policyIdentity(ctx), q, raw.toString()]);
-  let text = texts.get(key);
-  if (text === undefined) {
-    text = JSON.stringify(buildList(d, ctx, snap, q, raw, sortKey, sortDir, limit));
-    if (texts.size >= LIST_TEXTS_MAX) texts.delete(texts.keys().next().value!);
-    texts.set(key, text);
-  }
-  return text;
+  return cachedRead(d, ctx, ['list', q, raw.toString()], (snap) => buildList(d, ctx, snap, q, raw, sortKey, sortDir, limit));
 }
 
 function buildList(d: MetadefDeps, ctx: RequestContext, snap: MetadefSnapshot, q: ListQuery, raw: URLSearchParams, sortKey: string, sortDir: string, limit: number | null): Json {
@@ -103,12 +106,11 @@ function buildList(d: MetadefDeps, ctx: RequestContext, snap: MetadefSnapshot, q
 
 /** The namespace body as JSON text (cached, see above). */
 export async function getNamespace(d: MetadefDeps, ctx: RequestContext, name: string, resourceType?: string): Promise<string> {
-  const e = await readableNamespace(d, ctx, name, 'list_metadef_resource_types', 'get_metadef_objects', 'get_metadef_properties', 'get_metadef_tags');
-  const prefix = resourceType ? (e.associations.find((a) => a.resource_type === resourceType)?.prefix ?? '') : '';
-  const body = renderNamespaceFull(e, prefix);
-  let text = shownText.get(body);
-  if (text === undefined) shownText.set(body, (text = JSON.stringify(body)));
-  return text;
+  return cachedRead(d, ctx, ['show', name, resourceType ?? null], (snap) => {
+    const e = readableIn(snap, d, ctx, name, 'list_metadef_resource_types', 'get_metadef_objects', 'get_metadef_properties', 'get_metadef_tags');
+    const prefix = resourceType ? (e.associations.find((a) => a.resource_type === resourceType)?.prefix ?? '') : '';
+    return renderNamespaceFull(e, prefix);
+  });
 }
 
 /** Checks the inline children of a namespace create before anything is written. */
