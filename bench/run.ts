@@ -25,6 +25,7 @@ import { drive, type LoadResult, type RequestSpec } from './lib/load.js';
 import { cloneImages, project, snapshot, type Clone, type Template } from './lib/seed.js';
 import { fmt, formatTable, mib, type Row } from './lib/table.js';
 import { runDataScenarios } from './lib/data.js';
+import { benchInProcess, indexFromCorpus, SAMPLE_FLAVOR_SPECS } from '../src/services/validation/bench.js';
 import type { LimitConfig } from './limit-server.js';
 import { buildContext } from '../src/authn/context.js';
 import { createAuthorizer } from '../src/authz/authorizer.js';
@@ -493,6 +494,21 @@ async function main(): Promise<void> {
   // ------------------------------------------------------------ data
   if (imagesApi && has('PUT', '/v2/images/{}/file') && !argv['no-data'] && want('data')) {
     rows.push(...(await runDataScenarios({ base, token: member, sampler, work: dataDir, mib: DATA_MIB, log })));
+  }
+
+  // ------------------------------------------------------------ validation in-process
+  // The validator as the service runs it, next to raw ajv on the same compiled schemas
+  // (src/services/validation/bench.ts; CPU-time rates, so a busy machine skews both alike).
+  if (want('validation')) {
+    const corpus = join(PROJECT_ROOT, 'etc', 'metadefs');
+    const cases: [string, string, Record<string, unknown>][] = [
+      ['validate in-process (flavor, 14 keys)', 'OS::Nova::Flavor', { ...SAMPLE_FLAVOR_SPECS }],
+      ['validate in-process (image, 8 keys)', 'OS::Glance::Image', { hw_cpu_policy: 'dedicated', hw_watchdog_action: 'reset', os_type: 'linux', hypervisor_type: 'kvm', hw_disk_bus: 'virtio', hw_qemu_guest_agent: 'yes', hw_cpu_sockets: '2', my_own: 'x' }],
+    ];
+    for (const [name, rt, props] of cases) {
+      const r = benchInProcess(indexFromCorpus(corpus, rt), props, { durationMs: quick ? 1000 : 3000 });
+      rows.push({ scenario: name, conc: 1, rate: fmt(r.validationsPerSec), p50: '-', p99: '-', errors: '0', limit: `${fmt(r.rawAjvPerSec)} (raw ajv)`, ratio: fmt(r.ratio, 2), budget: '>=0.50', result: r.ratio >= 0.5 ? 'PASS' : 'FAIL', rss: '-' });
+    }
   }
 
   const table = formatTable(rows);
