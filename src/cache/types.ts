@@ -1,3 +1,5 @@
+import type { operations } from '../generated/openapi.js';
+
 /** What the cache needs to know about an image (a subset of the image record). */
 export interface CacheableImage {
   id: string;
@@ -24,18 +26,6 @@ export interface CachedImageInfo {
   size: number;
 }
 
-export interface CacheMetrics {
-  hits: number;
-  misses: number;
-  hit_ratio: number;
-  bytes_from_cache: number;
-  bytes_from_store: number;
-  bytes_prefetched: number;
-  fills: number;
-  fill_failures: number;
-  verification_failures: number;
-  evictions: number;
-  cached_images: number;
-  cached_bytes: number;
-  max_size: number;
-}
+/** The cache counters of `GET /v2/cache` (`stats`, less the prefetcher part), as the OpenAPI document defines them. */
+export type CacheMetrics = Omit<NonNullable<CacheListing['stats']>, 'prefetch'>;
+type CacheListing = operations['listCachedImages']['responses'][200]['content']['application/json'];
