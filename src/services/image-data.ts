@@ -183,9 +183,10 @@ export class ImageDataService {
 
   // ---- quotas ---------------------------------------------------------------------------
 
-  private limits(): { size: number; stage: number; uploading: number; count: number } {
-    const c = this.d.config as Config & { IMAGE_COUNT_QUOTA?: number };
-    return { size: c.QUOTA_IMAGE_SIZE_TOTAL, stage: c.QUOTA_IMAGE_STAGE_TOTAL, uploading: c.QUOTA_IMAGE_COUNT_UPLOADING, count: c.IMAGE_COUNT_QUOTA ?? -1 };
+  private limits(owner: string | null): { size: number; stage: number; uploading: number; count: number } {
+    const c = this.d.config;
+    // the image count limit is the catalogue's, per-project overrides included
+    return { size: c.QUOTA_IMAGE_SIZE_TOTAL, stage: c.QUOTA_IMAGE_STAGE_TOTAL, uploading: c.QUOTA_IMAGE_COUNT_UPLOADING, count: this.d.images.quotas.limit(owner, 'image_count') };
   }
 
   private async sumSize(match: Document): Promise<number> {
@@ -195,19 +196,20 @@ export class ImageDataService {
 
   async usageOf(owner: string | null): Promise<{ sizeTotal: number; stageTotal: number; uploading: number; count: number }> {
     const mine = { owner, deleted: false };
-    return {
-      sizeTotal: await this.sumSize({ ...mine, status: { $nin: ['uploading', 'deleted'] } }),
-      stageTotal: await this.sumSize({ ...mine, status: 'uploading' }),
-      uploading: await this.repo.count({ ...mine, status: { $in: UPLOADING_STATUSES } }),
-      count: await this.repo.count({ ...mine, status: { $ne: 'deleted' } }),
-    };
+    const [sizeTotal, stageTotal, uploading, count] = await Promise.all([
+      this.sumSize({ ...mine, status: { $nin: ['uploading', 'deleted'] } }),
+      this.sumSize({ ...mine, status: 'uploading' }),
+      this.repo.count({ ...mine, status: { $in: UPLOADING_STATUSES } }),
+      this.repo.count({ ...mine, status: { $ne: 'deleted' } }),
+    ]);
+    return { sizeTotal, stageTotal, uploading, count };
   }
 
   /** Throws 413 when a new transfer would exceed the owner's quotas; returns the byte budget. */
   private async checkQuota(owner: string | null, kind: 'store' | 'stage'): Promise<number> {
     let budget = this.d.config.MAX_IMAGE_SIZE;
     if (!this.d.config.USE_QUOTAS) return budget;
-    const l = this.limits();
+    const l = this.limits(owner);
     const u = await this.usageOf(owner);
     if (l.uploading >= 0 && u.uploading + 1 > l.uploading) throw tooLarge(`Attempted: ${u.uploading + 1}, Maximum: ${l.uploading}. The quota image_count_uploading has been exceeded.`);
     const [limit, used, name] = kind === 'store' ? [l.size, u.sizeTotal, 'image_size_total'] : [l.stage, u.stageTotal, 'image_stage_total'];
@@ -220,7 +222,7 @@ export class ImageDataService {
 
   async usage(ctx: RequestContext): Promise<Record<string, { limit: number; usage: number }>> {
     if (!this.d.config.USE_QUOTAS) return {};
-    const l = this.limits();
+    const l = this.limits(ctx.projectId);
     const u = await this.usageOf(ctx.projectId);
     return {
       image_size_total: { limit: l.size, usage: Math.floor(u.sizeTotal / MiB) },
