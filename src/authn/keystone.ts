@@ -16,16 +16,9 @@ import { buildContext, type RequestContext } from './context.js';
  * - 401 for the service token: the service token is re-obtained once and the call retried.
  * - anything else (unreachable, timeout, 5xx, service credentials refused) → 503, never allow.
  */
-export interface KeystoneIdentity {
-  userId: string | null;
-  projectId: string | null;
-  domainId: string | null;
-  userDomainId: string | null;
-  projectDomainId: string | null;
-  roles: string[];
-  systemScope: string | null;
+export type KeystoneIdentity = Pick<RequestContext, 'userId' | 'projectId' | 'domainId' | 'userDomainId' | 'projectDomainId' | 'roles' | 'systemScope'> & {
   expiresAt: number;
-}
+};
 
 interface TokenBody {
   token?: {

@@ -3,6 +3,7 @@
  * delete (glance-v2-api.md §2.8, §6, §7.15).
  */
 import type { RequestContext } from '../../authn/context.js';
+import type { operations } from '../../generated/openapi.js';
 import { policyIdentity } from '../../authz/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type MetadefSnapshot, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
@@ -24,14 +25,7 @@ export interface NamespaceInput {
   [k: string]: unknown;
 }
 
-export interface ListQuery {
-  limit?: number;
-  marker?: string;
-  sort_key?: string;
-  sort_dir?: string;
-  visibility?: string;
-  resource_types?: string;
-}
+export type ListQuery = NonNullable<operations['listMetadefNamespaces']['parameters']['query']>;
 
 const READ_ONLY = ['self', 'schema', 'created_at', 'updated_at'];
 const LIST_PATH = '/v2/metadefs/namespaces';
