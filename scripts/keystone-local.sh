@@ -65,6 +65,8 @@ EOF
   km=(keystone-manage --config-file "$dir/keystone.conf")
   {
     "${km[@]}" db_sync
+    # WAL lets readers and the writer overlap: without it a busy machine sees "database is locked".
+    python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' "$dir/keystone.db"
     "${km[@]}" fernet_setup --keystone-user "$user" --keystone-group "$group"
     "${km[@]}" receipt_setup --keystone-user "$user" --keystone-group "$group"
     "${km[@]}" credential_setup --keystone-user "$user" --keystone-group "$group"

@@ -82,6 +82,8 @@ async function ks(url: string, method: string, path: string, token: string | nul
         body: body ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
+      // a 5xx from the sqlite-backed test Keystone is a transient lock: try again like a network error
+      if (res.status >= 500 && attempt < 5) throw new Error(`HTTP ${res.status}`);
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     } catch (e) {
       if (attempt >= 5) throw e;
