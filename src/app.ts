@@ -16,14 +16,13 @@ import type { ImageSchemas } from './services/image-schemas.js';
 import { createMetadefService, type MetadefService } from './services/metadefs/index.js';
 import { logNotifier, type Notifier } from './notifier/notifier.js';
 import { createPropertyValidation, type PropertyValidation } from './services/validation/index.js';
-import { createApi, type PipelineArgs } from './http/api.js';
+import { createApi } from './http/api.js';
 import { allHandlers } from './http/handlers/index.js';
 import { send, sendError } from './http/respond.js';
 import { toErrorResponse } from './http/errors.js';
 import { advertisedMinors, versionsDocument, type VersionFeatures } from './http/versions.js';
 import { DomainError } from './domain/errors.js';
 import { loadOpenApiDocument } from './openapi.js';
-import type { Result } from './http/types.js';
 
 /** Everything handlers may use. Built once in `createApp` (the composition root). */
 export interface Services {
@@ -139,12 +138,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
     baseUrl: (req) => config.PUBLIC_ENDPOINT ?? `${req.protocol}://${req.headers.host ?? `${config.HOST}:${config.PORT}`}`,
     log,
   });
-  api.register('preOperationHandler', (c: { operation: { requestBody?: unknown } }, args: PipelineArgs) => {
-    if (!c.operation.requestBody && hasBody(args.req)) {
-      throw new DomainError('Invalid', 'A body is not expected with this request.');
-    }
-  });
-
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -192,10 +185,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use(async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;
     try {
-      const result = (await api.handleRequest(
-        { method: req.method, path: req.path, query: req.query as Record<string, string | string[]>, headers: req.headers as Record<string, string | string[]>, body: hasBody(req) && !isOctetStream(req) ? req.body : undefined },
-        { req, requestId } satisfies PipelineArgs,
-      )) as Result;
+      const withBody = hasBody(req);
+      const result = await api.handle(
+        { method: req.method, path: req.path, query: req.query as Record<string, string | string[]>, headers: req.headers, body: withBody && !isOctetStream(req) ? req.body : undefined, hasBody: withBody },
+        { req, requestId },
+      );
       send(res, result);
     } catch (e) {
       sendError(res, toErrorResponse(e, requestId, log));

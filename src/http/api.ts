@@ -1,7 +1,8 @@
-import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
+import { OpenAPIBackend, type Document } from 'openapi-backend';
 import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import addFormats from 'ajv-formats';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Authenticator } from '../authn/authenticate.js';
 import { anonymousContext, type RequestContext } from '../authn/context.js';
 import { DomainError } from '../domain/errors.js';
@@ -9,11 +10,18 @@ import type { Logger } from '../log.js';
 import type { Call, Handler, OperationId, Result } from './types.js';
 
 /**
- * The request pipeline, as openapi-backend hooks in the order it calls them:
- * route by operationId (404/405) → security handler (authn, 401) → Ajv request
- * validation (400) → handler (services do authorization and domain rules) →
- * postResponseHandler (validates the result against the document outside production).
- * Every failure hook is registered: nothing fails open.
+ * The request pipeline, one linear function per request (`Api.handle`):
+ * route by operationId (404/405) → authentication (401) → request validation against the
+ * document (400) → handler (services do authorization and domain rules) → response validation
+ * against the document outside production.
+ *
+ * openapi-backend owns the document: it dereferences it, lists the operations and compiles one
+ * set of Ajv validators per operation at start. The per-request work is done here once per
+ * request, from a plan built per operation at start: the library's own `handleRequest` parses
+ * every request four times over (lodash deep copies, a RegExp compiled per call), which cost
+ * more than everything else a cached read does (docs/performance.md). Document features this
+ * pipeline does not implement (cookie parameters, non-exploded or JSON-encoded query
+ * parameters, unknown security schemes) stop the service at start instead of being ignored.
  */
 export interface ApiOptions {
   document: Record<string, unknown>;
@@ -29,7 +37,24 @@ export interface PipelineArgs {
   requestId: string;
 }
 
-const ctxCache = new WeakMap<Request, Promise<RequestContext | null>>();
+/** The request as the HTTP layer hands it over (express has parsed the query and any JSON body). */
+export interface ApiRequest {
+  method: string;
+  /** The path without the query string, still percent-encoded. */
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or undefined when there is none (image data stays a stream). */
+  body: unknown;
+  /** Whether the request carries a body at all (Content-Length > 0 or Transfer-Encoding). */
+  hasBody: boolean;
+}
+
+export interface Api {
+  handle(request: ApiRequest, args: PipelineArgs): Promise<Result>;
+  /** The library instance (document, operations, validators), for tooling and tests. */
+  backend: OpenAPIBackend;
+}
 
 /** Describes an Ajv error the way a client reads it: which field, and what is wrong. */
 export function describeValidationError(e: ErrorObject): string {
@@ -50,29 +75,31 @@ export function describeValidationError(e: ErrorObject): string {
   return `Invalid value for '${field}' in ${place}: ${what}.`;
 }
 
-function decodeParams(params: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params ?? {})) {
-    if (typeof v !== 'string') out[k] = v;
-    else {
-      try {
-        out[k] = decodeURIComponent(v);
-      } catch {
-        throw new DomainError('Invalid', `Invalid value for '${k}' in path: bad percent-encoding.`);
-      }
-    }
+/** Path parameters arrive percent-encoded; each is decoded exactly once. */
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new DomainError('Invalid', `Invalid value for '${name}' in path: bad percent-encoding.`);
   }
-  return out;
 }
 
 type RouterOperation = ReturnType<OpenAPIBackend['router']['getOperations']>[number];
 
 const escapeRegExp = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The path template as openapi-backend matches it: `{param}` is one segment, the rest literal. */
+/** The path template as openapi-backend matches it: `{param}` is one non-empty segment (captured), the rest literal. */
 function templatePattern(path: string): RegExp {
-  const body = path.replace(/\{[^}]+\}/g, '\0').split('\0').map(escapeRegExp).join('[^/]+');
+  const body = path.replace(/\{[^}]+\}/g, '\0').split('\0').map(escapeRegExp).join('([^/]+)');
   return new RegExp('^' + body + '$');
+}
+
+type Match = { op: RouterOperation; params: string[] } | 404 | 405;
+
+interface CompiledRouter {
+  operations: RouterOperation[];
+  /** The operation for a method (any case) and a path under the API root, with the raw values of its `{params}`. */
+  match(method: string, path: string): Match;
 }
 
 /**
@@ -83,35 +110,98 @@ function templatePattern(path: string): RegExp {
  * exact path with the method wins, else templates ordered by literal length (stable), the
  * first with the method; templates without it → 405, no template → 404.
  */
-export function precompileRouter(router: OpenAPIBackend['router']): void {
+export function compileRouter(router: OpenAPIBackend['router']): CompiledRouter {
   const operations = router.getOperations();
   const exact = new Map<string, RouterOperation>();
   for (const op of operations) if (!exact.has(`${op.method} ${op.path}`)) exact.set(`${op.method} ${op.path}`, op);
   const templates = operations
     .map((op, i) => ({ op, i, re: templatePattern(op.path), literal: op.path.replace(/\{.*?\}/g, '').length }))
     .sort((a, b) => b.literal - a.literal || a.i - b.i);
-  router.getOperations = () => operations;
-  router.matchOperation = ((req: Parameters<typeof router.matchOperation>[0], strict?: boolean) => {
-    const r = router.normalizeRequest(req);
-    const fail = (code: string) => {
-      if (strict) throw new Error(code === '404' ? '404-notFound: no route matches request' : '405-methodNotAllowed: this method is not registered for the route');
-      return undefined;
-    };
-    if (!(router as unknown as { isUnderApiRoot(p: string): boolean }).isUnderApiRoot(r.path)) return fail('404');
-    const path = router.normalizePath(r.path);
-    const hit = exact.get(`${r.method} ${path}`);
-    if (hit) return hit;
-    let pathMatched = false;
-    for (const t of templates) {
-      if (!t.re.test(path)) continue;
-      if (t.op.method === r.method) return t.op;
-      pathMatched = true;
-    }
-    return fail(pathMatched ? '405' : '404');
-  }) as typeof router.matchOperation;
+  const underRoot = (p: string) => (router as unknown as { isUnderApiRoot(p: string): boolean }).isUnderApiRoot(p);
+  return {
+    operations,
+    match(methodIn, pathIn) {
+      const method = methodIn.trim().toLowerCase();
+      let raw = pathIn.trim();
+      if (!raw.startsWith('/')) raw = `/${raw}`;
+      raw = raw.split('?')[0];
+      if (!underRoot(raw)) return 404;
+      const path = router.normalizePath(raw);
+      const hit = exact.get(`${method} ${path}`);
+      if (hit) return { op: hit, params: hit.path.includes('{') ? (templatePattern(hit.path).exec(path) ?? []).slice(1) : [] };
+      let pathMatched = false;
+      for (const t of templates) {
+        const found = t.re.exec(path);
+        if (!found) continue;
+        if (t.op.method === method) return { op: t.op, params: found.slice(1) };
+        pathMatched = true;
+      }
+      return pathMatched ? 405 : 404;
+    },
+  };
 }
 
-export async function createApi(o: ApiOptions): Promise<OpenAPIBackend> {
+/** Replaces the library router's matching with the compiled one (for code that asks the library directly). */
+export function precompileRouter(router: OpenAPIBackend['router']): CompiledRouter {
+  const compiled = compileRouter(router);
+  router.getOperations = () => compiled.operations;
+  router.matchOperation = ((req: Parameters<typeof router.matchOperation>[0], strict?: boolean) => {
+    const m = compiled.match(req.method, req.path);
+    if (typeof m !== 'number') return m.op;
+    if (strict) throw new Error(m === 404 ? '404-notFound: no route matches request' : '405-methodNotAllowed: this method is not registered for the route');
+    return undefined;
+  }) as typeof router.matchOperation;
+  return compiled;
+}
+
+/** What the pipeline needs to know about one operation, worked out once at start. */
+interface Plan {
+  op: RouterOperation;
+  operationId: OperationId;
+  handler?: Handler<OperationId>;
+  /** `required`: a valid token is needed (401 otherwise); `optional`: used when given; `none`: never looked at. */
+  auth: 'required' | 'optional' | 'none';
+  paramNames: string[];
+  /** Query parameters declared as arrays: a single value is validated as a one-element array. */
+  arrayQuery: string[];
+  validators: ValidateFunction[];
+  acceptsBody: boolean;
+}
+
+const SECURITY_SCHEMES = new Set(['keystoneToken', 'bearerToken']);
+const NO_COOKIES = Object.freeze({});
+
+function planFor(op: RouterOperation, api: OpenAPIBackend, handlers: ApiOptions['handlers']): Plan {
+  const operationId = op.operationId as OperationId;
+  const parameters = (op.parameters ?? []) as { in: string; name: string; schema?: { type?: string }; content?: unknown; explode?: boolean; style?: string }[];
+  for (const p of parameters) {
+    if (p.in === 'cookie' || (p.in === 'query' && (p.content !== undefined || p.explode === false || (p.style !== undefined && p.style !== 'form')))) {
+      throw new Error(`OpenAPI document: ${operationId} declares ${p.in} parameter '${p.name}' in a form this pipeline does not parse`);
+    }
+  }
+  const requirements = (op.security ?? []) as Record<string, unknown>[];
+  for (const r of requirements) {
+    for (const scheme of Object.keys(r)) if (!SECURITY_SCHEMES.has(scheme)) throw new Error(`OpenAPI document: ${operationId} uses unknown security scheme '${scheme}'`);
+  }
+  const auth = requirements.length === 0 ? 'none' : requirements.some((r) => Object.keys(r).length === 0) ? 'optional' : 'required';
+  return {
+    op,
+    operationId,
+    handler: handlers[operationId] as Handler<OperationId> | undefined,
+    auth,
+    paramNames: [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+    arrayQuery: parameters.filter((p) => p.in === 'query' && p.schema?.type === 'array').map((p) => p.name),
+    validators: (api.validator.getRequestValidatorsForOperation(operationId) ?? []) as ValidateFunction[],
+    acceptsBody: Boolean(op.requestBody),
+  };
+}
+
+function contentTypeIsJson(headers: IncomingHttpHeaders): boolean {
+  const ct = headers['content-type'];
+  return typeof ct === 'string' && ct.split(';')[0].trim().toLowerCase() === 'application/json';
+}
+
+export async function createApi(o: ApiOptions): Promise<Api> {
   const api = new OpenAPIBackend<Document>({
     definition: o.document as unknown as Document,
     strict: true,
@@ -124,93 +214,97 @@ export async function createApi(o: ApiOptions): Promise<OpenAPIBackend> {
       return ajv;
     },
   });
+  await api.init();
+  const router = precompileRouter(api.router);
+  const plans = new Map<string, Plan>(router.operations.map((op) => [op.operationId as string, planFor(op, api, o.handlers)]));
+  for (const id of Object.keys(o.handlers)) if (!plans.has(id)) throw new Error(`Handler for ${id}, which the OpenAPI document does not declare`);
 
-  const context = (req: Request, requestId: string): Promise<RequestContext | null> => {
-    let p = ctxCache.get(req);
-    if (!p) {
-      p = o.authenticator.authenticate(req, requestId);
-      ctxCache.set(req, p);
+  const unauthenticated = (message?: string) =>
+    new DomainError('Unauthenticated', message ?? 'Authentication required: send a token in the X-Auth-Token header.', { 'WWW-Authenticate': o.authenticator.challenge });
+
+  /** 401 (with the challenge) for a missing or bad token; other failures, such as an unreachable identity service (503), pass through. */
+  const authenticate = async (plan: Plan, args: PipelineArgs): Promise<RequestContext> => {
+    if (plan.auth === 'none') return anonymousContext(args.requestId);
+    let ctx: RequestContext | null;
+    try {
+      ctx = await o.authenticator.authenticate(args.req, args.requestId);
+    } catch (e) {
+      if (e instanceof DomainError && e.kind !== 'Unauthenticated') throw e;
+      throw unauthenticated(e instanceof DomainError ? e.message : undefined);
     }
-    return p;
+    if (ctx) return ctx;
+    if (plan.auth === 'optional') return anonymousContext(args.requestId);
+    throw unauthenticated();
   };
 
-  const security = async (c: Context, args: PipelineArgs) => {
-    const ctx = await context(args.req, args.requestId);
-    if (!ctx) throw new DomainError('Unauthenticated', 'Authentication required: send a token in the X-Auth-Token header.');
-    return ctx;
+  const methodNotAllowed = (path: string) => {
+    const allow = new Set<string>();
+    for (const op of router.operations) {
+      const m = router.match(op.method, path);
+      if (typeof m !== 'number' && m.op === op) allow.add(op.method.toUpperCase());
+    }
+    return new DomainError('MethodNotAllowed', 'The method is not allowed for the requested URL.', { Allow: [...allow].join(', ') });
   };
-  api.registerSecurityHandler('keystoneToken', (c: Context, args: PipelineArgs) => security(c, args));
-  api.registerSecurityHandler('bearerToken', (c: Context, args: PipelineArgs) => security(c, args));
 
-  api.register({
-    notFound: () => {
-      throw new DomainError('NotFound', 'The resource could not be found.');
-    },
-    methodNotAllowed: (c: Context) => {
-      const path = c.request.path;
-      const allow = api.router
-        .getOperations()
-        .filter((op) => api.router.matchOperation({ ...c.request, path, method: op.method } as never, false)?.operationId === op.operationId)
-        .map((op) => op.method.toUpperCase());
-      throw new DomainError('MethodNotAllowed', 'The method is not allowed for the requested URL.', { Allow: [...new Set(allow)].join(', ') });
-    },
-    notImplemented: (c: Context) => {
-      throw new DomainError('NotImplemented', `Operation ${c.operation?.operationId} is not implemented.`);
-    },
-    unauthorizedHandler: async (c: Context) => {
-      // The security handler threw: pass its error on (401 bad token, 503 identity service down).
-      const results = Object.values(c.security ?? {}).filter((v) => v && typeof v === 'object' && 'error' in (v as object)) as { error: unknown }[];
-      const thrown = results.map((r) => r.error).find((e) => e instanceof DomainError) as DomainError | undefined;
-      const challenge = { 'WWW-Authenticate': o.authenticator.challenge };
-      if (thrown && thrown.kind !== 'Unauthenticated') throw thrown;
-      throw new DomainError('Unauthenticated', thrown?.message ?? 'Authentication required: send a token in the X-Auth-Token header.', challenge);
-    },
-    validationFail: (c: Context) => {
-      const errors = c.validation.errors ?? [];
-      const message = errors.length ? describeValidationError(errors[0] as ErrorObject) : 'The request is invalid.';
-      throw new DomainError('Invalid', message);
-    },
-    postResponseHandler: (c: Context) => {
-      const result = c.response as Result;
-      if (o.validateResponses && result && !result.stream && (result.body !== undefined || result.json !== undefined) && c.operation) {
-        const body = result.json !== undefined ? JSON.parse(result.json) : result.body;
-        const v = api.validateResponse(body, c.operation, result.status);
-        if (v.errors?.length) {
-          const detail = v.errors.map((e) => `${e.instancePath || '(root)'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`).join('; ');
-          throw new Error(`Response of ${c.operation.operationId} (${result.status}) does not match the OpenAPI document: ${detail}`);
-        }
+  async function handle(request: ApiRequest, args: PipelineArgs): Promise<Result> {
+    const m = router.match(request.method, request.path);
+    if (m === 404) throw new DomainError('NotFound', 'The resource could not be found.');
+    if (m === 405) throw methodNotAllowed(request.path);
+    const plan = plans.get(m.op.operationId as string)!;
+    const ctx = await authenticate(plan, args);
+
+    const path: Record<string, string> = {};
+    for (let i = 0; i < plan.paramNames.length; i++) path[plan.paramNames[i]] = decodeParam(plan.paramNames[i], m.params[i] ?? '');
+    const query: Record<string, unknown> = { ...request.query };
+    for (const name of plan.arrayQuery) if (typeof query[name] === 'string') query[name] = [query[name]];
+    const parameters: Record<string, unknown> = { path, query, header: request.headers, cookie: NO_COOKIES };
+    if (typeof request.body === 'object' || contentTypeIsJson(request.headers)) parameters.requestBody = request.body;
+    for (const validate of plan.validators) {
+      // Ajv coerces in place (coerceTypes): the handler sees typed query and path values.
+      if (!validate(parameters)) {
+        const first = validate.errors?.[0];
+        throw new DomainError('Invalid', first ? describeValidationError(first) : 'The request is invalid.');
       }
-      return result;
-    },
-  });
+    }
+    if (!plan.acceptsBody && request.hasBody) throw new DomainError('Invalid', 'A body is not expected with this request.');
+    if (!plan.handler) throw new DomainError('NotImplemented', `Operation ${plan.operationId} is not implemented.`);
 
-  for (const [operationId, handler] of Object.entries(o.handlers)) {
-    api.register(operationId, async (c: Context, args: PipelineArgs) => {
-      const ctx = c.operation.security?.length === 0 ? anonymousContext(args.requestId) : ((await context(args.req, args.requestId)) ?? anonymousContext(args.requestId));
-      // rawQuery and log are built on first use: most handlers need neither.
-      let rawQuery: URLSearchParams | undefined;
-      let log: Logger | undefined;
-      const call: Call = {
-        operationId: operationId as OperationId,
-        ctx,
-        params: decodeParams(c.request.params) as never,
-        query: c.request.query as never,
-        get rawQuery() {
-          return (rawQuery ??= new URL(args.req.originalUrl, 'http://x').searchParams);
-        },
-        headers: args.req.headers,
-        body: c.request.requestBody as never,
-        req: args.req,
-        baseUrl: o.baseUrl(args.req),
-        get log() {
-          return (log ??= o.log.child({ request_id: args.requestId }));
-        },
-      };
-      return (handler as Handler<OperationId>)(call as never);
-    });
+    // rawQuery, log and baseUrl are built on first use: most handlers need none of them.
+    let rawQuery: URLSearchParams | undefined;
+    let log: Logger | undefined;
+    let baseUrl: string | undefined;
+    const call: Call = {
+      operationId: plan.operationId,
+      ctx,
+      params: path as never,
+      query: query as never,
+      get rawQuery() {
+        return (rawQuery ??= new URL(args.req.originalUrl, 'http://x').searchParams);
+      },
+      headers: request.headers,
+      body: request.body as never,
+      req: args.req,
+      get baseUrl() {
+        return (baseUrl ??= o.baseUrl(args.req));
+      },
+      get log() {
+        return (log ??= o.log.child({ request_id: args.requestId }));
+      },
+    };
+    const result = await plan.handler(call);
+    if (o.validateResponses) checkResponse(plan, result);
+    return result;
   }
 
-  await api.init();
-  precompileRouter(api.router);
-  return api;
+  function checkResponse(plan: Plan, result: Result): void {
+    if (!result || result.stream || (result.body === undefined && result.json === undefined)) return;
+    const body = result.json !== undefined ? JSON.parse(result.json) : result.body;
+    const v = api.validateResponse(body, plan.op, result.status);
+    if (v.errors?.length) {
+      const detail = v.errors.map((e) => `${e.instancePath || '(root)'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`).join('; ');
+      throw new Error(`Response of ${plan.operationId} (${result.status}) does not match the OpenAPI document: ${detail}`);
+    }
+  }
+
+  return { handle, backend: api };
 }

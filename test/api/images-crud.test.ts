@@ -262,6 +262,19 @@ test('tags: add idempotent, delete, 404 for a missing tag, length and quota limi
   assert.deepEqual((await call(s.url, 'GET', `/v2/images/${img.id}`, { token: om })).body.tags, ['t 2']);
 });
 
+test('path parameters are percent-decoded exactly once; bad encodings are a 400', async () => {
+  const img = await create();
+  const url = `/v2/images/${img.id}/tags`;
+  // "50%25 off" is the tag "50% off", and "a%2Fb" a tag with a slash in it.
+  assert.equal((await call(s.url, 'PUT', `${url}/${encodeURIComponent('50% off')}`, { token: om })).status, 204);
+  assert.equal((await call(s.url, 'PUT', `${url}/${encodeURIComponent('a/b')}`, { token: om })).status, 204);
+  assert.deepEqual((await call(s.url, 'GET', `/v2/images/${img.id}`, { token: om })).body.tags.sort(), ['50% off', 'a/b']);
+  assert.equal((await call(s.url, 'DELETE', `${url}/${encodeURIComponent('50% off')}`, { token: om })).status, 204);
+  const bad = await call(s.url, 'PUT', `${url}/bad%zzenc`, { token: om });
+  assert.equal(bad.status, 400, bad.text);
+  assert.match(bad.body.error.message, /percent-encoding/);
+});
+
 test('schemas: image (with null in format enums), images, member, members', async () => {
   const img = await call(s.url, 'GET', '/v2/schemas/image', { token: or });
   assert.equal(img.status, 200);
