@@ -143,7 +143,24 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.set('query parser', 'simple');
   app.set('etag', false);
 
-  // Request id and one log line per request.
+  // Version negotiation: /v2.N/... is /v2/...; any other first segment gets the versions document (300).
+  const minors = new Set(advertisedMinors(features()).map((m) => `v2.${m}`));
+  const negotiate = (req: Request, res: Response): boolean => {
+    const seg = req.path.split('/')[1] ?? '';
+    if (seg === 'v2' || seg === '' || seg === 'healthz' || seg === 'readyz' || seg === 'versions') return true;
+    if (minors.has(seg)) {
+      req.url = '/v2' + req.url.slice(1 + seg.length);
+      return true;
+    }
+    const base = config.PUBLIC_ENDPOINT ?? `${req.protocol}://${req.headers.host}`;
+    send(res, { status: 300, body: versionsDocument(base, features()) });
+    return false;
+  };
+
+  // JSON bodies (whatever the declared type, as upstream); image data stays an unread stream.
+  const jsonBody = express.json({ type: (req) => !isOctetStream(req as Request) && !isDataPut(req as Request), limit: config.MAX_JSON_BODY, strict: true });
+
+  // Request id, one log line per request, version negotiation, then the JSON body if there is one.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     let requestId: string;
@@ -156,31 +173,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
     res.locals.requestId = requestId;
     res.setHeader('x-openstack-request-id', requestId);
+    const path = req.path;
     res.on('close', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info(
-        { request_id: requestId, method: req.method, path: req.path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) },
-        'request',
-      );
+      log.info({ request_id: requestId, method: req.method, path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) }, 'request');
     });
-    next();
+    if (!negotiate(req, res)) return;
+    if (hasBody(req)) jsonBody(req, res, next);
+    else next();
   });
-
-  // Version negotiation: /v2.N/... is /v2/...; any other first segment gets the versions document (300).
-  const minors = new Set(advertisedMinors(features()).map((m) => `v2.${m}`));
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const seg = req.path.split('/')[1] ?? '';
-    if (seg === 'v2' || seg === '' || seg === 'healthz' || seg === 'readyz' || seg === 'versions') return next();
-    if (minors.has(seg)) {
-      req.url = '/v2' + req.url.slice(1 + seg.length);
-      return next();
-    }
-    const base = config.PUBLIC_ENDPOINT ?? `${req.protocol}://${req.headers.host}`;
-    send(res, { status: 300, body: versionsDocument(base, features()) });
-  });
-
-  // JSON bodies (whatever the declared type, as upstream); image data stays an unread stream.
-  app.use(express.json({ type: (req) => !isOctetStream(req as Request) && !isDataPut(req as Request) && hasBody(req as Request), limit: config.MAX_JSON_BODY, strict: true }));
 
   app.use(async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;

@@ -94,7 +94,8 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
     if (!policies.checks.has(rule)) throw new Error(`Unknown policy rule "${rule}"`);
   };
 
-  function compiled(ctx: RequestContext, rule: string, subject: 'Image' | 'MetadefNamespace'): Compiled {
+  /** The cached decisions of one caller identity, most recently used last. */
+  function entryFor(ctx: RequestContext): Map<string, Compiled | boolean> {
     const id = policyIdentity(ctx);
     let perCtx = cache.get(id);
     if (perCtx) cache.delete(id);
@@ -103,8 +104,13 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       if (cache.size >= COMPILED_CACHE_MAX) cache.delete(cache.keys().next().value!);
     }
     cache.set(id, perCtx);
+    return perCtx;
+  }
+
+  function compiled(ctx: RequestContext, rule: string, subject: 'Image' | 'MetadefNamespace'): Compiled {
+    const perCtx = entryFor(ctx);
     const k = `${subject}\0${rule}`;
-    let c = perCtx.get(k);
+    let c = perCtx.get(k) as Compiled | undefined;
     if (!c) {
       const conditions = formulaToConditions(ruleFormula(policies, ctx, rule, subject));
       const ability = createMongoAbility(conditions.map((cond) => (Object.keys(cond).length ? { action: rule, subject, conditions: cond } : { action: rule, subject })));
@@ -114,13 +120,24 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
     return c;
   }
 
+  /** A rule on the list/create target `{project_id: <caller's project>}`: a function of the identity alone, so cached with it. */
+  function canOnOwnProject(ctx: RequestContext, rule: string): boolean {
+    const perCtx = entryFor(ctx);
+    const k = `Global\0${rule}`;
+    let allowed = perCtx.get(k) as boolean | undefined;
+    if (allowed === undefined) {
+      allowed = ruleFormula(policies, ctx, rule, 'Global', { project_id: ctx.projectId }) === true;
+      perCtx.set(k, allowed);
+    }
+    return allowed;
+  }
+
   const globalTarget = (ctx: RequestContext, resource?: object) => (resource as Record<string, unknown> | undefined) ?? { project_id: ctx.projectId };
 
   function can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean {
     known(rule);
-    if (subject === 'Global' || resource === undefined) {
-      return ruleFormula(policies, ctx, rule, 'Global', globalTarget(ctx, resource)) === true;
-    }
+    if (resource === undefined) return canOnOwnProject(ctx, rule);
+    if (subject === 'Global') return ruleFormula(policies, ctx, rule, 'Global', globalTarget(ctx, resource)) === true;
     return compiled(ctx, rule, subject).ability.can(rule, asSubject(subject, normaliseDocument(resource)));
   }
 

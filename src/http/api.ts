@@ -279,7 +279,10 @@ export async function createApi(o: ApiOptions): Promise<Api> {
       params: path as never,
       query: query as never,
       get rawQuery() {
-        return (rawQuery ??= new URL(args.req.originalUrl, 'http://x').searchParams);
+        if (rawQuery) return rawQuery;
+        const url = args.req.originalUrl;
+        const at = url.indexOf('?');
+        return (rawQuery = new URLSearchParams(at < 0 ? '' : url.slice(at + 1)));
       },
       headers: request.headers,
       body: request.body as never,
