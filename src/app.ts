@@ -110,7 +110,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   catalogue.images.onDeleted((img) => imageData.deleteImageData(img));
   imageCache.setStoreReader((image) => imageData.openWhole(image.id));
   const metadefs = await createMetadefService({ db: mongo.db, authz, notifier, config, log });
-  const propertyValidation = createPropertyValidation({ db: mongo.db, config, authz, log });
+  const propertyValidation = createPropertyValidation({ source: metadefs, config, authz, log });
   catalogue.images.setPropertyCheck(propertyValidation.validateImageProperties);
   const services: Services = {
     config,

@@ -100,7 +100,7 @@ export const SETTINGS = {
   VALIDATION_MAX_VALUE_LENGTH: s('int', 65535, 'Longest property value (or list item) the property validation endpoint accepts (400 beyond).', { min: 1 }),
   VALIDATION_MAX_BATCH: s('int', 100, 'Most property maps in one batch validation call (413 beyond).', { min: 1 }),
   METADEFS_AUTOLOAD_DIR: s<string | null>('string', null, 'Directory of metadef namespace JSON files loaded at start (existing namespaces are kept). Unset: etc/metadefs (the 33 standard namespaces) when MONGODB_URI is unset, else nothing.'),
-  METADEF_CACHE_CHECK_MS: s('int', 1000, 'Milliseconds a process serves metadefs from memory before checking the catalogue version stamp in MongoDB again (writes by this process are seen at once).', { min: 0 }),
+  METADEF_CACHE_CHECK_MS: s('int', 1000, 'Milliseconds a process serves metadefs (reads and property validation) from memory before checking the catalogue version stamp in MongoDB again (writes by this process are seen at once; 0 checks on every call).', { min: 0 }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

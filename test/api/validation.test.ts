@@ -159,27 +159,60 @@ test('a namespace edit changes the next verdict (property, association, deletion
   assert.equal((await verdicts('OS::Glance::Image', { te_mode: 'zz' })).properties.te_mode.status, 'unknown');
 });
 
-test('a write through one instance is seen at once by another instance on the same database', async () => {
-  const log = createLogger('silent');
-  const other: App = await createApp({ config: { ...s.config, METADEFS_AUTOLOAD_DIR: null }, log, mongo: s.mongo });
+/** A second service instance on the same database, with its own metadef cache. */
+async function otherInstance(checkMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const other: App = await createApp({ config: { ...s.config, METADEFS_AUTOLOAD_DIR: null, METADEF_CACHE_CHECK_MS: checkMs }, log: createLogger('silent'), mongo: s.mongo });
   const server: Server = createServer(other.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await other.close();
+    },
+  };
+}
+
+const setCpuPolicyEnum = async (values: string[]) => {
+  const put = await call(s.url, 'PUT', '/v2/metadefs/namespaces/OS::Compute::CPUPinning/properties/cpu_policy', {
+    token: admin,
+    body: { name: 'cpu_policy', title: 'CPU Pinning policy', description: 'Type of CPU pinning policy.', type: 'string', enum: values },
+  });
+  assert.equal(put.status, 200, put.text);
+};
+
+test('another instance sees a metadef write within its METADEF_CACHE_CHECK_MS, and at once with 0', async () => {
+  const body = { properties: { 'hw:cpu_policy': 'mixed' } };
+  const status = async (url: string) => (await call(url, 'POST', V('OS::Nova::Flavor'), { token: admin, body })).body.properties['hw:cpu_policy'].status;
+  const strict = await otherInstance(0);
+  const cached = await otherInstance(60_000);
   try {
-    const body = { properties: { 'hw:cpu_policy': 'mixed' } };
-    const first = await call(url, 'POST', V('OS::Nova::Flavor'), { token: admin, body });
-    assert.equal(first.body.properties['hw:cpu_policy'].status, 'invalid');
-    const put = await call(s.url, 'PUT', '/v2/metadefs/namespaces/OS::Compute::CPUPinning/properties/cpu_policy', {
-      token: admin,
-      body: { name: 'cpu_policy', title: 'CPU Pinning policy', type: 'string', enum: ['shared', 'dedicated', 'mixed'] },
-    });
-    assert.equal(put.status, 200, put.text);
-    const next = await call(url, 'POST', V('OS::Nova::Flavor'), { token: admin, body });
-    assert.equal(next.body.properties['hw:cpu_policy'].status, 'valid');
+    assert.equal(await status(strict.url), 'invalid');
+    assert.equal(await status(cached.url), 'invalid');
+    await setCpuPolicyEnum(['shared', 'dedicated', 'mixed']);
+    assert.equal(await status(s.url), 'valid', 'the writing instance sees its write at once');
+    assert.equal(await status(strict.url), 'valid', 'an instance checking the stamp on every call sees it at once');
+    assert.equal(await status(cached.url), 'invalid', 'an instance serves its in-memory copy until its next check');
   } finally {
-    server.closeAllConnections();
-    await new Promise<void>((r) => server.close(() => r()));
-    await other.close();
+    await setCpuPolicyEnum(['shared', 'dedicated']);
+    await strict.close();
+    await cached.close();
+  }
+  const soon = await otherInstance(200);
+  try {
+    assert.equal(await status(soon.url), 'invalid');
+    await setCpuPolicyEnum(['shared', 'dedicated', 'mixed']);
+    const deadline = Date.now() + 5000;
+    let seen = await status(soon.url);
+    while (seen !== 'valid' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await status(soon.url);
+    }
+    assert.equal(seen, 'valid', 'seen after the check interval');
+  } finally {
+    await setCpuPolicyEnum(['shared', 'dedicated']);
+    await soon.close();
   }
 });
 

@@ -2,7 +2,7 @@
  * The metadefs service: one object grouping every metadef operation (namespaces, objects,
  * properties, tags, resource types), the corpus commands and the catalogue version stamp.
  *
- * Cache API for other parts (compiled property validators, issue 9):
+ * Cache API for other parts (compiled property validators):
  * - `metadefVersion()` — the catalogue version this process serves (checks the MongoDB stamp
  *   at most every METADEF_CACHE_CHECK_MS);
  * - `onMetadefChange(fn)` — `fn(version)` runs whenever a new version is installed here

@@ -1,6 +1,6 @@
 /**
  * In-process throughput of property validation next to raw ajv on the same compiled
- * schemas (issue 9's `npm run bench`).
+ * schemas (`npm run bench`).
  *
  * - validation: `validate(props)` as the service runs it after its freshness check (a
  *   `BoundValidator` from `ValidationService.prepare`, or `evaluate` on a `keyIndex`):

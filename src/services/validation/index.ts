@@ -6,12 +6,10 @@
  *   check and returns a synchronous `validate(props)`; `compileNamespace`/`keyIndex`/`evaluate`
  *   work on plain definitions without a database.
  */
-import type { Db } from 'mongodb';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log.js';
-import { MetadefRepository } from '../../repositories/metadefs.js';
 import { imagePropertyEnforcer, type EnforcementMode, type ImagePropertyCheck } from './enforce.js';
-import { createValidationService, type ValidationService, type VisibilityAuthorizer } from './service.js';
+import { createValidationService, type CatalogSource, type ValidationService, type VisibilityAuthorizer } from './service.js';
 
 export { createValidationService, entryToDefinition, type ValidationService, type BoundValidator, type CatalogSource } from './service.js';
 export { compileNamespace, keyIndex, CompileCache, patternProblem, type CompiledNamespace, type CompiledProperty, type KeyIndex } from './compile.js';
@@ -27,12 +25,14 @@ export interface PropertyValidation {
   validateImageProperties: ImagePropertyCheck;
 }
 
-export function createPropertyValidation(d: { db: Db; config: Config; authz: VisibilityAuthorizer; log: Logger }): PropertyValidation {
-  // A private reader of the metadef catalogue that checks the version stamp on every call
-  // (interval 0): validation must reflect every metadef write that returned, on every instance.
-  const source = new MetadefRepository(d.db, 0);
+/**
+ * `source` is the metadef service's catalogue: validation answers from the same in-memory copy
+ * as the metadef reads, so it sees this process's metadef writes at once and other processes'
+ * within METADEF_CACHE_CHECK_MS (0: the version stamp is read on every call).
+ */
+export function createPropertyValidation(d: { source: CatalogSource; config: Config; authz: VisibilityAuthorizer; log: Logger }): PropertyValidation {
   const validation = createValidationService({
-    source,
+    source: d.source,
     authz: d.authz,
     limits: { maxProperties: d.config.VALIDATION_MAX_PROPERTIES, maxValueLength: d.config.VALIDATION_MAX_VALUE_LENGTH, maxBatchItems: d.config.VALIDATION_MAX_BATCH },
   });

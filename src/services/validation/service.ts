@@ -1,12 +1,14 @@
 /**
- * Property validation for other services (issue 7): "is this set of properties valid for
- * this resource type?", answered from the metadef catalogue the caller may see.
+ * Property validation for other services: "is this set of properties valid for this resource
+ * type?", answered from the metadef catalogue the caller may see.
  *
- * Freshness: every call reads the catalogue's version stamp (`metadef_state`, bumped by every
- * metadef write before the write returns) with a read that starts after the call arrived, and
- * reloads the catalogue when the stamp moved. Concurrent calls share stamp reads: while one
- * read is in flight, later arrivals wait for the next one, so there is at most one stamp read
- * in flight per process and no answer is older than the last write that returned.
+ * Freshness: every call asks the source for the catalogue with a request that starts after the
+ * call arrived, and recompiles when its version moved. The source (the metadef service) answers
+ * from memory and reads the version stamp (`metadef_state`, bumped by every metadef write before
+ * the write returns) at most every METADEF_CACHE_CHECK_MS, and at once after a write of this
+ * process; with 0 it reads the stamp on every call. Concurrent calls share source reads: while
+ * one is in flight, later arrivals wait for the next one, so no answer is older than the last
+ * write the source had seen when the call arrived.
  * Compilation is cached by namespace content (one ajv compile per namespace version); the
  * consumer-key index is cached per catalogue version, caller identity and request shape.
  */
@@ -17,7 +19,7 @@ import { CompileCache, keyIndex, type CompiledNamespace, type KeyIndex } from '.
 import type { NamespaceDef, PropertyDef } from './definitions.js';
 import { checkInput, DEFAULT_LIMITS, evaluate, type InputLimits, type ValidationResult } from './evaluate.js';
 
-/** Where the catalogue comes from: a snapshot whose `snapshot()` reads the stamp on every call. */
+/** Where the catalogue comes from (the metadef service: its in-memory copy, checked against the version stamp). */
 export interface CatalogSource {
   snapshot(): Promise<MetadefSnapshot>;
 }
