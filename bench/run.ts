@@ -493,7 +493,7 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------ data
   if (imagesApi && has('PUT', '/v2/images/{}/file') && !argv['no-data'] && want('data')) {
-    rows.push(...(await runDataScenarios({ base, token: member, sampler, work: dataDir, mib: DATA_MIB, log })));
+    rows.push(...(await runDataScenarios({ base, token: member, sampler, work: dataDir, mib: DATA_MIB, rounds: ROUNDS, log })));
   }
 
   // ------------------------------------------------------------ validation in-process

@@ -22,6 +22,7 @@ import type { ImagesService } from './images.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import { FormatInspector } from './format-inspector.js';
 import { StoreRegistry } from '../stores/registry.js';
+import { warmHashWorkers } from '../stores/hashing.js';
 import { guardedFetch, fetchFailure, SsrfRefused } from '../stores/ssrf.js';
 import type { ByteRange, StoreDriver, WriteResult } from '../stores/store.js';
 
@@ -86,6 +87,7 @@ export class ImageDataService {
   }
 
   async init(): Promise<void> {
+    warmHashWorkers();
     await this.tasks.init();
     await this.sweep().catch((e) => this.d.log.error({ err: e }, 'image data sweep failed'));
     const every = Math.min(this.staleMs / 4, 60_000);

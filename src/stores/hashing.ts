@@ -1,8 +1,12 @@
 /**
  * Hashing off the event loop: a small pool of worker threads computes digests of streamed data,
  * so MD5 and the multihash of an upload run in parallel with each other and with the I/O on the
- * main thread. Data is sent in batches of BATCH bytes; a session never has more than MAX_PENDING
- * bytes in flight (the caller waits for `drained()`), so memory stays flat.
+ * main thread. Data is handed over in batches of BATCH bytes in shared memory, which every
+ * digest of the batch reads in place; a batch goes back to a small free list once every digest
+ * has acknowledged it, so batches are reused rather than left for the workers' garbage
+ * collector (a worker allocates too little to collect often, and would keep them alive). A
+ * session never has more than MAX_PENDING bytes in flight (the caller waits for `drained()`),
+ * so memory stays flat.
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
@@ -14,7 +18,7 @@ const sessions = new Map();
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'open') sessions.set(m.id, createHash(m.algo));
-    else if (m.op === 'data') { sessions.get(m.id).update(new Uint8Array(m.buf)); parentPort.postMessage({ id: m.id, ack: m.buf.byteLength }); }
+    else if (m.op === 'data') { sessions.get(m.id).update(new Uint8Array(m.buf, m.off, m.len)); parentPort.postMessage({ id: m.id, ack: m.len }); }
     else if (m.op === 'end') { const h = sessions.get(m.id); sessions.delete(m.id); parentPort.postMessage({ id: m.id, digest: h.digest('hex') }); }
     else if (m.op === 'drop') sessions.delete(m.id);
   } catch (e) { parentPort.postMessage({ id: m.id, error: String(e && e.message || e) }); }
@@ -22,6 +26,27 @@ parentPort.on('message', (m) => {
 `;
 
 export const BATCH = 1 << 20;
+
+const FREE_MAX = 32;
+const free: SharedArrayBuffer[] = [];
+
+/**
+ * A batch of BATCH bytes in shared memory, read by `users` digests: filled by the caller, handed
+ * to each digest with `RemoteHash.update`, and reused once all of them have acknowledged it.
+ */
+export class SharedBatch {
+  readonly bytes: Uint8Array;
+  private refs: number;
+  constructor(users: number) {
+    this.bytes = new Uint8Array(free.pop() ?? new SharedArrayBuffer(BATCH));
+    this.refs = users;
+  }
+  /** One digest is done with the batch. */
+  release(): void {
+    if (--this.refs === 0 && free.length < FREE_MAX) free.push(this.bytes.buffer as SharedArrayBuffer);
+  }
+}
+
 const MAX_PENDING = 8 << 20;
 
 interface Waiter {
@@ -81,9 +106,16 @@ class Pool {
     }
   }
 
+  /** Starts every worker now, so the first upload does not pay for (or grow memory by) their start. */
+  warm(): void {
+    while (this.workers.length < this.size) this.workers.push(this.spawn());
+  }
+
   open(algo: string, h: Waiter): { id: number; worker: Worker } {
-    if (this.workers.length < this.size) this.workers.push(this.spawn());
-    const worker = this.workers[this.next++ % this.workers.length];
+    this.warm();
+    // The least busy worker (round robin among equals): the digests of one upload run in parallel.
+    let worker = this.workers[this.next++ % this.workers.length];
+    for (const w of this.workers) if ((this.busy.get(w) ?? 0) < (this.busy.get(worker) ?? 0)) worker = w;
     const id = ++this.seq;
     this.handlers.set(id, h);
     this.owners.set(id, worker);
@@ -105,11 +137,17 @@ class Pool {
 let pool: Pool | undefined;
 const getPool = () => (pool ??= new Pool(Math.max(2, Math.min(4, availableParallelism()))));
 
+/** Starts the hash workers ahead of the first upload (they never keep the process alive). */
+export function warmHashWorkers(): void {
+  getPool().warm();
+}
+
 /** One digest computed in a worker. */
 export class RemoteHash {
   private readonly id: number;
   private readonly worker: Worker;
   private pending = 0;
+  private readonly inflight: SharedBatch[] = [];
   private waiters: (() => void)[] = [];
   private result?: Promise<string>;
   private resolveDigest!: (hex: string) => void;
@@ -126,6 +164,7 @@ export class RemoteHash {
     const { id, worker } = getPool().open(algo, {
       onAck: (n) => {
         this.pending -= n;
+        this.inflight.shift()?.release(); // a worker handles a session's messages in order
         if (this.pending <= MAX_PENDING) this.wake();
       },
       onDigest: (hex) => {
@@ -149,13 +188,12 @@ export class RemoteHash {
     for (const f of w) f();
   }
 
-  /** Sends a copy of `data` to the worker. */
-  update(data: Uint8Array): void {
+  /** Hands the first `length` bytes of `batch` to the worker; they must not change until it acknowledges them. */
+  update(batch: SharedBatch, length: number): void {
     if (this.error) throw this.error;
-    const copy = new Uint8Array(data.byteLength);
-    copy.set(data);
-    this.pending += copy.byteLength;
-    this.worker.postMessage({ op: 'data', id: this.id, buf: copy.buffer }, [copy.buffer]);
+    this.pending += length;
+    this.inflight.push(batch);
+    this.worker.postMessage({ op: 'data', id: this.id, buf: batch.bytes.buffer, off: 0, len: length });
   }
 
   /** Resolves once few enough bytes are in flight. */

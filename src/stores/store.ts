@@ -5,7 +5,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
-import { BATCH, RemoteHash } from './hashing.js';
+import { BATCH, RemoteHash, SharedBatch } from './hashing.js';
 
 export type StoreType = 'file' | 'gridfs' | 'http';
 
@@ -62,16 +62,17 @@ export function assertImageId(id: string): string {
 export const HASH_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1', 'md5'] as const;
 
 /**
- * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap. Both
- * digests are computed in worker threads (src/stores/hashing.ts), in parallel with each other and
- * with the I/O; the bytes are batched and the in-flight amount is bounded (backpressure).
- * `result()` is valid once the stream has finished.
+ * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap. Chunks pass
+ * downstream untouched; a copy is gathered into batches of BATCH bytes in shared memory, and each
+ * batch goes to both digests, computed in worker threads (src/stores/hashing.ts) in parallel with
+ * each other and with the I/O, which read it in place. Each byte is copied once. The in-flight
+ * amount is bounded (backpressure). `result()` is valid once the stream has finished.
  */
 export class Meter extends Transform {
   size = 0;
   private readonly md5: RemoteHash;
   private readonly multi: RemoteHash;
-  private batch = new Uint8Array(BATCH);
+  private batch?: SharedBatch;
   private fill = 0;
   private digests?: { md5: string; multi: string };
   constructor(
@@ -82,12 +83,12 @@ export class Meter extends Transform {
     this.md5 = new RemoteHash('md5');
     this.multi = new RemoteHash(hashAlgo);
   }
+  /** Hands the filled part of the batch to both digests; starts a new batch. */
   private send(): void {
-    if (!this.fill) return;
-    const part = this.fill === this.batch.length ? this.batch : this.batch.subarray(0, this.fill);
-    this.md5.update(part);
-    this.multi.update(part);
-    this.batch = new Uint8Array(BATCH);
+    if (!this.batch || !this.fill) return;
+    this.md5.update(this.batch, this.fill);
+    this.multi.update(this.batch, this.fill);
+    this.batch = undefined;
     this.fill = 0;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -99,7 +100,8 @@ export class Meter extends Transform {
     try {
       for (let off = 0; off < chunk.length; ) {
         const n = Math.min(chunk.length - off, BATCH - this.fill);
-        this.batch.set(chunk.subarray(off, off + n), this.fill);
+        this.batch ??= new SharedBatch(2);
+        this.batch.bytes.set(chunk.subarray(off, off + n), this.fill);
         this.fill += n;
         off += n;
         if (this.fill === BATCH) this.send();
@@ -124,6 +126,12 @@ export class Meter extends Transform {
     }, cb);
   }
   override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
+    if (this.batch) {
+      // never handed to a digest: back to the free list
+      this.batch.release();
+      this.batch.release();
+      this.batch = undefined;
+    }
     if (!this.digests) {
       this.md5.abandon();
       this.multi.abandon();
