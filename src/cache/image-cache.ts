@@ -19,6 +19,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import type { Logger } from '../log.js';
 import { readIndex, writeIndex, type Entry } from './index-file.js';
 import { FillStream, VerificationError } from './fill.js';
+import { FileRangeStream } from '../stores/file-stream.js';
 import type { ByteRange, CacheableImage, CachedImageInfo, CacheMetrics } from './types.js';
 
 export interface ImageCacheOptions {
@@ -188,15 +189,22 @@ export class ImageCache {
     e.lastAccessed = Date.now();
     this.counters.hits++;
     this.scheduleSave();
-    const rs = fh.createReadStream({ ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: 1 << 20 });
+    const rs = new FileRangeStream(fh, range?.start, range?.end);
     rs.on('close', () => {
-      this.counters.bytes_from_cache += rs.bytesRead;
+      this.counters.bytes_from_cache += rs.sent;
     });
     this.log.debug({ image_id: image.id, range }, 'image data from cache');
     return rs;
   }
 
   private countStore(s: Readable): Readable {
+    if (s instanceof FileRangeStream) {
+      // counted as it is sent, so the download can still be pumped without a copy (respond.ts)
+      s.onBytes = (n) => {
+        this.counters.bytes_from_store += n;
+      };
+      return s;
+    }
     const counter = new Transform({
       transform: (chunk: Buffer, _e, cb) => {
         this.counters.bytes_from_store += chunk.length;

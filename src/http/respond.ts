@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { Result } from './types.js';
 import { errorBody, STATUS, type ErrorResponse } from './errors.js';
 import { DomainError } from '../domain/errors.js';
+import { FileRangeStream } from '../stores/file-stream.js';
 
 /** The only writer of responses. */
 export function send(res: Response, result: Result): void {
@@ -32,7 +33,9 @@ export function send(res: Response, result: Result): void {
     res.once('close', () => {
       if (!res.writableFinished) stream.destroy(); // the client went away: stop reading the store
     });
-    stream.pipe(res);
+    // A file range is sent from two reused buffers (no allocation per chunk); anything else is piped.
+    if (stream instanceof FileRangeStream && stream.pumpable) stream.pumpTo(res);
+    else stream.pipe(res);
     return;
   }
   const text = result.json ?? JSON.stringify(result.body);

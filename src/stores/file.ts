@@ -3,12 +3,13 @@
  * Writes go to `<dir>/.tmp-<uuid>-<random>`, are fsynced, then atomically renamed into place (and
  * the directory fsynced), so a visible file is always complete. Paths come from the image id only.
  */
-import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { FileRangeStream } from './file-stream.js';
 import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 export interface FileStoreOptions {
@@ -112,7 +113,7 @@ export class FileStore implements StoreDriver {
   async read(url: string, range?: ByteRange): Promise<Readable> {
     const p = this.mustPath(url);
     const handle = await fsp.open(p, 'r');
-    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1 << 20 });
+    return new FileRangeStream(handle, range?.start, range?.end);
   }
 
   async delete(url: string): Promise<void> {
