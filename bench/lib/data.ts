@@ -1,4 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, openSync, closeSync, fsyncSync, rmSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
@@ -6,6 +8,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { RssSampler } from './proc.js';
 import { fmt, mib, type Row } from './table.js';
+
+const execFileP = promisify(execFile);
 
 /**
  * Upload and download of one large image, against their limits on the same bytes:
@@ -57,17 +61,7 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
       const created = await json(o.base, 'POST', '/v2/images', o.token, { name: 'bench-data', disk_format: 'raw', container_format: 'bare' });
       if (created.status !== 201) throw new Error(`create for upload: ${created.status} ${created.text}`);
       const id = (JSON.parse(created.text) as { id: string }).id;
-      let status = 0;
-      const secs = await timed(async () => {
-        status = await new Promise<number>((resolve, reject) => {
-          const req = request(o.base + `/v2/images/${id}/file`, { method: 'PUT', headers: { 'X-Auth-Token': o.token, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes) } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
-          req.on('error', reject);
-          createReadStream(src, { highWaterMark: 1048576, end: bytes - 1 }).pipe(req);
-        });
-      });
+      const { status, secs } = await transfer({ method: 'PUT', url: o.base + `/v2/images/${id}/file`, headers: { 'X-Auth-Token': o.token, 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes) }, file: src, bytes });
       return { id, status, secs };
     };
     const warm = await upload(Math.min(size, 64 * 1048576));
@@ -181,24 +175,17 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
   return rows;
 }
 
-/** GET /v2/images/{id}/file, draining the body: status, bytes received, seconds. */
-async function fetchAll(base: string, id: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; got: number; secs: number }> {
-  let got = 0;
-  let status = 0;
-  const secs = await timed(async () => {
-    status = await new Promise<number>((resolve, reject) => {
-      const req = request(base + `/v2/images/${id}/file`, { method: 'GET', headers: { 'X-Auth-Token': token, ...headers } }, (res) => {
-        res.on('data', (c: Buffer) => {
-          got += c.length;
-        });
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  });
-  return { status, got, secs };
+/** GET /v2/images/{id}/file, draining the body in a client process: status, bytes received, seconds. */
+function fetchAll(base: string, id: string, token: string, headers: Record<string, string> = {}): Promise<{ status: number; got: number; secs: number }> {
+  return transfer({ method: 'GET', url: base + `/v2/images/${id}/file`, headers: { 'X-Auth-Token': token, ...headers } });
+}
+
+const CLIENT = fileURLToPath(new URL('./transfer-client.ts', import.meta.url));
+
+/** One transfer by bench/lib/transfer-client.ts in a process of its own (timed inside it). */
+async function transfer(spec: { method: 'PUT' | 'GET'; url: string; headers: Record<string, string>; file?: string; bytes?: number }): Promise<{ status: number; got: number; secs: number }> {
+  const r = await execFileP(process.execPath, ['--import', 'tsx', CLIENT, JSON.stringify(spec)], { maxBuffer: 1 << 20 });
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { status: number; got: number; secs: number };
 }
 
 async function timed(f: () => Promise<void>): Promise<number> {
