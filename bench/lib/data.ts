@@ -77,13 +77,17 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
     let downPeak = 0;
     let fill = { status: 0, got: 0, secs: 0 };
     let cached = { status: 0, got: 0, secs: 0 };
-    const rssBefore = o.sampler.window();
+    // RSS growth: the peak during each measured transfer minus the RSS just before it.
+    let growth = 0;
+    let rssBefore = 0;
     for (let round = 0; round < o.rounds; round++) {
       copySecs = Math.min(copySecs, await plainCopy());
-      o.sampler.window();
+      const upStart = o.sampler.window();
+      if (round === 0) rssBefore = upStart;
       const up = await upload(size);
       upSecs = Math.min(upSecs, up.secs);
       upPeak = Math.max(upPeak, o.sampler.peakBytes());
+      growth = Math.max(growth, o.sampler.peakBytes() - upStart);
       const shown = await json(o.base, 'GET', `/v2/images/${up.id}`, o.token);
       const img = JSON.parse(shown.text) as { status?: string; size?: number; os_hash_value?: string };
       const ok = up.status === 204 && img.status === 'active' && img.size === size && (!img.os_hash_value || img.os_hash_value === sha512);
@@ -92,10 +96,11 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
 
       // Download from the store (a whole-image range: never fills the image cache), then, when the
       // service runs with IMAGE_CACHE_ENABLED, a plain GET that fills the cache and one served from it.
-      o.sampler.window();
+      const downStart = o.sampler.window();
       const store = await fetchAll(o.base, up.id, o.token, { Range: 'bytes=0-' });
       downSecs = Math.min(downSecs, store.secs);
       downPeak = Math.max(downPeak, o.sampler.peakBytes());
+      growth = Math.max(growth, o.sampler.peakBytes() - downStart);
       const dOk = (store.status === 206 || store.status === 200) && store.got === size;
       if (!dOk) o.log(`download: HTTP ${store.status}, ${store.got} of ${size} bytes`);
       downOk &&= dOk;
@@ -114,7 +119,6 @@ export async function runDataScenarios(o: { base: string; token: string; sampler
     const downRate = o.mib / downSecs;
     const hashedCopy = o.mib / (copySecs + shaSecs + md5Secs);
     o.log(`upload ${fmt(upRate)} MiB/s (${fmt(upSecs, 1)} s), download ${fmt(downRate)} MiB/s (${fmt(downSecs, 1)} s); copy+sha512+md5 serial ${fmt(hashedCopy)} MiB/s`);
-    const growth = Math.max(upPeak, downPeak) - rssBefore;
     const label = o.mib >= 1024 ? `${o.mib / 1024} GiB` : `${o.mib} MiB`;
     const dataRow = (scenario: string, rate: number, secs: number, ok: boolean, limit: number, limitName: string, budget: number | null, peak: number): Row => ({
       scenario,
