@@ -301,7 +301,7 @@ export async function createApi(o: ApiOptions): Promise<Api> {
 
   function checkResponse(plan: Plan, result: Result): void {
     if (!result || result.stream || (result.body === undefined && result.json === undefined)) return;
-    const body = result.json !== undefined ? JSON.parse(result.json) : result.body;
+    const body = result.json !== undefined ? JSON.parse(typeof result.json === 'string' ? result.json : result.json.toString('utf8')) : result.body;
     const v = api.validateResponse(body, plan.op, result.status);
     if (v.errors?.length) {
       const detail = v.errors.map((e) => `${e.instancePath || '(root)'} ${e.message}${e.keyword === 'additionalProperties' ? ` (${(e.params as { additionalProperty: string }).additionalProperty})` : ''}`).join('; ');

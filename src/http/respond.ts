@@ -40,7 +40,7 @@ export function send(res: Response, result: Result): void {
   }
   const text = result.json ?? JSON.stringify(result.body);
   res.setHeader('Content-Type', 'application/json; charset=UTF-8');
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.setHeader('Content-Length', typeof text === 'string' ? Buffer.byteLength(text) : text.length);
   res.end(text);
 }
 

@@ -38,8 +38,8 @@ export interface Result {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
-  /** A body already serialised as JSON text (a cached response): sent as-is, validated like `body`. */
-  json?: string;
+  /** A body already serialised as JSON (text, or UTF-8 bytes: a cached response): sent as-is, validated like `body`. */
+  json?: string | Buffer;
   /** A streamed body (image data); never validated, never buffered. */
   stream?: Readable;
 }

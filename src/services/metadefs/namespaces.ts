@@ -49,25 +49,25 @@ function link(raw: URLSearchParams, marker?: string): string {
 // One body per (snapshot, caller's policy identity, request: namespace and resource_type, or
 // list query); the identity holds every context field a policy can read, so callers sharing an
 // entry get exactly the same decisions. Only successful answers are kept: refusals are recomputed.
-const readTexts = new WeakMap<MetadefSnapshot, Map<string, string>>();
+const readTexts = new WeakMap<MetadefSnapshot, Map<string, Buffer>>();
 const READ_TEXTS_MAX = 500;
 
-async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown, build: (snap: MetadefSnapshot) => Json): Promise<string> {
+async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown, build: (snap: MetadefSnapshot) => Json): Promise<Buffer> {
   const snap = await d.repo.snapshot();
   let texts = readTexts.get(snap);
   if (!texts) readTexts.set(snap, (texts = new Map()));
   const key = JSON.stringify([policyIdentity(ctx), request]);
   let text = texts.get(key);
   if (text === undefined) {
-    text = JSON.stringify(build(snap));
+    text = Buffer.from(JSON.stringify(build(snap)), 'utf8');
     if (texts.size >= READ_TEXTS_MAX) texts.delete(texts.keys().next().value!);
     texts.set(key, text);
   }
   return text;
 }
 
-/** The list body as JSON text (cached, see above). */
-export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<string> {
+/** The list body as UTF-8 JSON (cached, see above). */
+export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<Buffer> {
   // a failed list policy is reported as not-found (glance-authz.md §4.3)
   for (const rule of ['get_metadef_namespaces', 'list_metadef_resource_types']) {
     if (!d.authz.can(ctx, rule, 'Global')) throw notFound('No metadata definition namespaces are visible.');
@@ -99,7 +99,7 @@ function buildList(d: MetadefDeps, ctx: RequestContext, snap: MetadefSnapshot, q
 }
 
 /** The namespace body as JSON text (cached, see above). */
-export async function getNamespace(d: MetadefDeps, ctx: RequestContext, name: string, resourceType?: string): Promise<string> {
+export async function getNamespace(d: MetadefDeps, ctx: RequestContext, name: string, resourceType?: string): Promise<Buffer> {
   return cachedRead(d, ctx, ['show', name, resourceType ?? null], (snap) => {
     const e = readableIn(snap, d, ctx, name, 'list_metadef_resource_types', 'get_metadef_objects', 'get_metadef_properties', 'get_metadef_tags');
     const prefix = resourceType ? (e.associations.find((a) => a.resource_type === resourceType)?.prefix ?? '') : '';
