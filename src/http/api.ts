@@ -52,8 +52,6 @@ export interface ApiRequest {
 
 export interface Api {
   handle(request: ApiRequest, args: PipelineArgs): Promise<Result>;
-  /** The library instance (document, operations, validators), for tooling and tests. */
-  backend: OpenAPIBackend;
 }
 
 /** Describes an Ajv error the way a client reads it: which field, and what is wrong. */
@@ -112,11 +110,10 @@ interface CompiledRouter {
  */
 export function compileRouter(router: OpenAPIBackend['router']): CompiledRouter {
   const operations = router.getOperations();
-  const exact = new Map<string, RouterOperation>();
-  for (const op of operations) if (!exact.has(`${op.method} ${op.path}`)) exact.set(`${op.method} ${op.path}`, op);
-  const templates = operations
-    .map((op, i) => ({ op, i, re: templatePattern(op.path), literal: op.path.replace(/\{.*?\}/g, '').length }))
-    .sort((a, b) => b.literal - a.literal || a.i - b.i);
+  const compiled = operations.map((op, i) => ({ op, i, re: templatePattern(op.path), literal: op.path.replace(/\{.*?\}/g, '').length }));
+  const exact = new Map<string, (typeof compiled)[number]>();
+  for (const t of compiled) if (!exact.has(`${t.op.method} ${t.op.path}`)) exact.set(`${t.op.method} ${t.op.path}`, t);
+  const templates = [...compiled].sort((a, b) => b.literal - a.literal || a.i - b.i);
   const underRoot = (p: string) => (router as unknown as { isUnderApiRoot(p: string): boolean }).isUnderApiRoot(p);
   return {
     operations,
@@ -128,7 +125,8 @@ export function compileRouter(router: OpenAPIBackend['router']): CompiledRouter 
       if (!underRoot(raw)) return 404;
       const path = router.normalizePath(raw);
       const hit = exact.get(`${method} ${path}`);
-      if (hit) return { op: hit, params: hit.path.includes('{') ? (templatePattern(hit.path).exec(path) ?? []).slice(1) : [] };
+      // (a literal request for a templated path, `/v2/images/{image_id}`, keeps the braces as the value)
+      if (hit) return { op: hit.op, params: (hit.re.exec(path) ?? []).slice(1) };
       let pathMatched = false;
       for (const t of templates) {
         const found = t.re.exec(path);
@@ -139,19 +137,6 @@ export function compileRouter(router: OpenAPIBackend['router']): CompiledRouter 
       return pathMatched ? 405 : 404;
     },
   };
-}
-
-/** Replaces the library router's matching with the compiled one (for code that asks the library directly). */
-export function precompileRouter(router: OpenAPIBackend['router']): CompiledRouter {
-  const compiled = compileRouter(router);
-  router.getOperations = () => compiled.operations;
-  router.matchOperation = ((req: Parameters<typeof router.matchOperation>[0], strict?: boolean) => {
-    const m = compiled.match(req.method, req.path);
-    if (typeof m !== 'number') return m.op;
-    if (strict) throw new Error(m === 404 ? '404-notFound: no route matches request' : '405-methodNotAllowed: this method is not registered for the route');
-    return undefined;
-  }) as typeof router.matchOperation;
-  return compiled;
 }
 
 /** What the pipeline needs to know about one operation, worked out once at start. */
@@ -215,7 +200,7 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     },
   });
   await api.init();
-  const router = precompileRouter(api.router);
+  const router = compileRouter(api.router);
   const plans = new Map<string, Plan>(router.operations.map((op) => [op.operationId as string, planFor(op, api, o.handlers)]));
   for (const id of Object.keys(o.handlers)) if (!plans.has(id)) throw new Error(`Handler for ${id}, which the OpenAPI document does not declare`);
 
@@ -309,5 +294,5 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     }
   }
 
-  return { handle, backend: api };
+  return { handle };
 }

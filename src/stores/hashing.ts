@@ -18,7 +18,7 @@ const sessions = new Map();
 parentPort.on('message', (m) => {
   try {
     if (m.op === 'open') sessions.set(m.id, createHash(m.algo));
-    else if (m.op === 'data') { sessions.get(m.id).update(new Uint8Array(m.buf, m.off, m.len)); parentPort.postMessage({ id: m.id, ack: m.len }); }
+    else if (m.op === 'data') { sessions.get(m.id).update(new Uint8Array(m.buf, 0, m.len)); parentPort.postMessage({ id: m.id, ack: m.len }); }
     else if (m.op === 'end') { const h = sessions.get(m.id); sessions.delete(m.id); parentPort.postMessage({ id: m.id, digest: h.digest('hex') }); }
     else if (m.op === 'drop') sessions.delete(m.id);
   } catch (e) { parentPort.postMessage({ id: m.id, error: String(e && e.message || e) }); }
@@ -193,7 +193,7 @@ export class RemoteHash {
     if (this.error) throw this.error;
     this.pending += length;
     this.inflight.push(batch);
-    this.worker.postMessage({ op: 'data', id: this.id, buf: batch.bytes.buffer, off: 0, len: length });
+    this.worker.postMessage({ op: 'data', id: this.id, buf: batch.bytes.buffer, len: length });
   }
 
   /** Resolves once few enough bytes are in flight. */
