@@ -409,7 +409,8 @@ export class ImageDataService {
       const store = this.stores.forLocation(loc);
       if (!store) continue;
       try {
-        return await store.read(loc.url, range);
+        // Handed on across awaits (cache, handler) before the response attaches to it.
+        return captureErrors(await store.read(loc.url, range)).stream;
       } catch (e) {
         last = e;
         this.d.log.warn({ err: e, image_id: img._id, url: loc.url }, 'image location could not be read');
