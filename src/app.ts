@@ -6,9 +6,26 @@ import type { Logger } from './log.js';
 import type { Mongo } from './db/mongo.js';
 import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
 import { createAuthorizer, type Authorizer } from './authz/index.js';
-import { cacheSettingsFrom, createCacheService, mongoImageLookup, type CacheService } from './cache/service.js';
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { cacheSettingsFrom, createCacheService, repositoryImageLookup, type CacheService } from './cache/service.js';
+import { ImagesRepository } from './repositories/images.js';
+import { LeasesRepository } from './repositories/leases.js';
+import { TasksRepository } from './repositories/tasks.js';
+import { StoreRegistry } from './stores/registry.js';
+import { warmHashWorkers } from './stores/hashing.js';
 import { createImageCatalogue } from './services/image-catalogue.js';
-import { ImageDataService } from './services/image-data.js';
+import { imageView } from './services/image-view.js';
+import { BackgroundWork } from './services/image-data/background.js';
+import { ImageDownload } from './services/image-data/download.js';
+import { ImageImport } from './services/image-data/import.js';
+import { TransferLeases } from './services/image-data/leases.js';
+import { ImageLocations } from './services/image-data/locations.js';
+import { StorageQuotas } from './services/image-data/quotas.js';
+import { ImageDataReader } from './services/image-data/reader.js';
+import { imageDataRemoval } from './services/image-data/removal.js';
+import { TransferSweeper } from './services/image-data/sweeper.js';
+import { ImageUpload } from './services/image-data/upload.js';
 import { TasksService } from './services/tasks.js';
 import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
@@ -46,8 +63,15 @@ export interface Services {
   validateImageProperties: PropertyValidation['validateImageProperties'];
   /** Local image cache (src/cache): the /v2/cache API, the download hook `serve`, the eviction hook `evict`. */
   imageCache: CacheService;
-  /** Image data: stores, upload/download, staging, import, locations, tasks (src/services/image-data.ts). */
-  imageData: ImageDataService;
+  /** The configured stores, the staging area and the SSRF guard (src/stores/registry.ts). */
+  stores: StoreRegistry;
+  /** Image data (src/services/image-data/): upload and stage, download, import, locations, storage quotas, the sweeper. */
+  imageUpload: ImageUpload;
+  imageDownload: ImageDownload;
+  imageImport: ImageImport;
+  imageLocations: ImageLocations;
+  storageQuotas: StorageQuotas;
+  sweeper: TransferSweeper;
   /** The (deprecated) tasks API over the task records (src/services/tasks.ts). */
   tasks: TasksService;
   features: () => VersionFeatures;
@@ -89,29 +113,54 @@ function isOctetStream(req: Request): boolean {
   return (req.headers['content-type'] ?? '').toLowerCase().split(';')[0].trim() === 'application/octet-stream';
 }
 
-/** Image data uploads are never parsed, whatever their content type (a wrong one is answered with 415). */
-function isDataPut(req: Request): boolean {
-  return req.method === 'PUT' && /^\/v2(?:\.\d+)?\/images\/[^/]+\/(?:file|stage)\/?$/.test(req.path);
-}
-
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
   const authenticator = await createAuthenticator(config, log);
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
   const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
-  const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: mongoImageLookup(mongo.db), log });
-  const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: imageCache.enabled });
   const notifier = logNotifier(log);
-  const catalogue = await createImageCatalogue({ db: mongo.db, config, authz, notifier });
-  const imageData = new ImageDataService({ config, log, db: mongo.db, images: catalogue.images, authz, notifier, cache: imageCache });
-  await imageData.init();
-  const tasks = new TasksService({ tasks: imageData.tasks, authz, images: catalogue.images, imageData, limits: { defaultLimit: config.LIMIT_PARAM_DEFAULT, maxLimit: config.API_LIMIT_MAX } });
-  catalogue.images.addRenderExtension(imageData.renderExtension);
-  catalogue.images.onDeleted((img) => imageData.deleteImageData(img));
-  imageCache.setStoreReader((image) => imageData.openWhole(image.id));
-  const metadefs = await createMetadefService({ db: mongo.db, authz, notifier, config, log });
+  const db = mongo.db;
+
+  // Records and bytes.
+  const repo = new ImagesRepository(db);
+  await repo.init();
+  const tasksRepo = new TasksRepository(db);
+  await tasksRepo.init();
+  const stores = new StoreRegistry(config, db);
+  warmHashWorkers();
+  const reader = new ImageDataReader({ repo, stores, log });
+  const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: repositoryImageLookup(repo), log, open: (image) => reader.openWhole(image.id) });
+  const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: imageCache.enabled });
+
+  // Metadata definitions, and the property validation the catalogue may enforce.
+  const metadefs = await createMetadefService({ db, authz, notifier, config, log });
   const propertyValidation = createPropertyValidation({ source: metadefs, config, authz, log });
-  catalogue.images.setPropertyCheck(propertyValidation.validateImageProperties);
+
+  // The catalogue.
+  const catalogue = createImageCatalogue({
+    repo,
+    config,
+    authz,
+    notifier,
+    view: imageView({ multiStore: stores.multiStore, showDirectUrl: config.SHOW_IMAGE_DIRECT_URL }),
+    propertyCheck: propertyValidation.validateImageProperties,
+    removeData: imageDataRemoval({ stores, evict: (id) => imageCache.evict(id), log }),
+  });
+  const images = catalogue.images;
+
+  // The data path.
+  const staleMs = config.UPLOAD_STALE_AFTER * 1000;
+  const leaseRecords = new LeasesRepository(db);
+  const leases = new TransferLeases(leaseRecords, `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`, staleMs);
+  const background = new BackgroundWork(log);
+  const storageQuotas = new StorageQuotas({ config, repo, catalogue: catalogue.imageQuotas });
+  const imageUpload = new ImageUpload({ config, images, repo, stores, quotas: storageQuotas, leases, notifier });
+  const imageDownload = new ImageDownload({ images, reader, cache: imageCache });
+  const imageImport = new ImageImport({ config, log, images, authz, repo, tasks: tasksRepo, stores, quotas: storageQuotas, leases, reader, background, notifier });
+  const imageLocations = new ImageLocations({ config, log, images, authz, repo, tasks: tasksRepo, stores, background });
+  const sweeper = new TransferSweeper({ repo, leaseRecords, leases, stores, staleMs, log });
+  await sweeper.start();
+  const tasks = new TasksService({ tasks: tasksRepo, authz, images, imports: imageImport, limits: { defaultLimit: config.LIMIT_PARAM_DEFAULT, maxLimit: config.API_LIMIT_MAX } });
   const services: Services = {
     config,
     log,
@@ -124,7 +173,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     metadefs,
     ...propertyValidation,
     imageCache,
-    imageData,
+    stores,
+    imageUpload,
+    imageDownload,
+    imageImport,
+    imageLocations,
+    storageQuotas,
+    sweeper,
     tasks,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
@@ -157,8 +212,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     return false;
   };
 
-  // JSON bodies (whatever the declared type, as upstream); image data stays an unread stream.
-  const jsonBody = express.json({ type: (req) => !isOctetStream(req as Request) && !isDataPut(req as Request), limit: config.MAX_JSON_BODY, strict: true });
+  // JSON bodies (whatever the declared type, as upstream); image data (the operations whose
+  // body the document declares as octet-stream) stays an unread stream, whatever its type.
+  const jsonBody = express.json({ type: (req) => !isOctetStream(req as Request) && !api.streamsBody(req.method ?? '', (req as Request).path), limit: config.MAX_JSON_BODY, strict: true });
 
   // Request id, one log line per request, version negotiation, then the JSON body if there is one.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -206,7 +262,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     app,
     services,
     async close() {
-      await imageData.close();
+      sweeper.close();
+      await background.close();
+      leases.close();
       await imageCache.close();
       authenticator.close?.();
     },

@@ -40,16 +40,10 @@ export class Prefetcher {
 
   constructor(
     private readonly cache: ImageCache,
-    private source: PrefetchSource | undefined,
+    private readonly source: PrefetchSource | undefined,
     private readonly o: PrefetcherOptions,
   ) {
     this.log = o.log.child({ component: 'prefetcher' });
-  }
-
-  /** Sets where images come from (the store layer may be wired after the cache). */
-  setSource(source: PrefetchSource): void {
-    this.source = source;
-    this.kick();
   }
 
   /** Starts workers for queued images, up to the concurrency limit. */

@@ -5,7 +5,8 @@
  */
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
-import type { Db, Document } from 'mongodb';
+import type { Document } from 'mongodb';
+import type { ImageRecord } from '../repositories/images.js';
 import type { RequestContext } from '../authn/context.js';
 import type { Config } from '../config/config.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
@@ -29,12 +30,13 @@ export interface ImageLookup {
   find(id: string): Promise<LoadedImage | null>;
 }
 
-/** Reads image records straight from the `images` collection (the documented record shape). */
-export function mongoImageLookup(db: Db): ImageLookup {
+/** Image records through the catalogue's repository, as the cache may serve them. */
+export function repositoryImageLookup(repo: { get(id: string): Promise<ImageRecord | null> }): ImageLookup {
   return {
     async find(id) {
-      const doc = await db.collection<Document>('images').findOne({ _id: id as never });
-      if (!doc || doc.deleted === true || doc.status === 'deleted' || doc.status === 'pending_delete') return null;
+      const img = await repo.get(id);
+      if (!img || img.deleted || img.status === 'deleted' || img.status === 'pending_delete') return null;
+      const doc = img as unknown as Document;
       return { doc, image: toCacheable(doc) };
     },
   };
@@ -82,11 +84,6 @@ export class CacheService {
 
   get prefetcher(): Prefetcher | null {
     return this.o.prefetcher;
-  }
-
-  /** Where the prefetcher reads image bytes from (wired once the stores exist). */
-  setStoreReader(open: (image: CacheableImage) => Promise<Readable>): void {
-    this.o.prefetcher?.setSource({ load: async (id) => (await this.o.images.find(id))?.image ?? null, open });
   }
 
   // ---------------------------------------------------------------- hooks for image data
@@ -203,10 +200,14 @@ export interface CacheSettings {
 }
 
 /** Builds the cache service; a disabled cache still answers the API (403/404). */
-export async function createCacheService(settings: CacheSettings, deps: { policy: CachePolicy; images: ImageLookup; log: Logger }): Promise<CacheService> {
+export async function createCacheService(
+  settings: CacheSettings,
+  { open, ...deps }: { policy: CachePolicy; images: ImageLookup; log: Logger; /** Where the prefetcher reads an image's bytes. */ open: (image: CacheableImage) => Promise<Readable> },
+): Promise<CacheService> {
   if (!settings.enabled) return new CacheService({ cache: null, prefetcher: null, ...deps });
   const cache = await ImageCache.create({ dir: settings.dir, maxSize: settings.maxSize, log: deps.log });
-  const prefetcher = new Prefetcher(cache, undefined, {
+  const source = { load: async (id: string) => (await deps.images.find(id))?.image ?? null, open };
+  const prefetcher = new Prefetcher(cache, source, {
     concurrency: settings.prefetchConcurrency,
     retries: settings.prefetchRetries,
     backoffMs: settings.prefetchBackoffMs,

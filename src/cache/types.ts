@@ -11,11 +11,7 @@ export interface CacheableImage {
   os_hash_value: string | null;
 }
 
-/** Inclusive byte range (the same shape as the stores' ByteRange). */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
+export type { ByteRange } from '../stores/store.js';
 
 /** One row of GET /v2/cache `cached_images` (times are epoch seconds, as floats). */
 export interface CachedImageInfo {

@@ -47,3 +47,20 @@ export function assertTransition(
     }
   }
 }
+
+/** What an image without data holds (back to `queued`: an interrupted or refused transfer). */
+export const NO_DATA = Object.freeze({ size: null, virtual_size: null, checksum: null, os_hash_algo: null, os_hash_value: null, locations: [] as never[] });
+
+/**
+ * The one way a service changes an image's status: checks `from → to` against the machine and
+ * returns the status change to save. `kind` is the error when it is not allowed (409 for data
+ * paths, 400 for deletes).
+ */
+export function transition(
+  from: ImageStatus,
+  to: ImageStatus,
+  opts: { kind?: 'Invalid' | 'Conflict' | 'Forbidden'; image?: { disk_format?: string | null; container_format?: string | null } } = {},
+): { status: ImageStatus } {
+  assertTransition(from, to, opts);
+  return { status: to };
+}

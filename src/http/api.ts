@@ -53,6 +53,8 @@ export interface ApiRequest {
 
 export interface Api {
   handle(request: ApiRequest, args: PipelineArgs): Promise<Result>;
+  /** Whether the operation at this method and path takes its body as raw bytes (image data): never parsed. */
+  streamsBody(method: string, path: string): boolean;
 }
 
 /** Describes an Ajv error the way a client reads it: which field, and what is wrong. */
@@ -155,6 +157,8 @@ interface Plan {
   arrayQuery: string[];
   validators: ValidateFunction[];
   acceptsBody: boolean;
+  /** The body is image data (application/octet-stream), streamed to the handler unread. */
+  streamsBody: boolean;
 }
 
 const SECURITY_SCHEMES = new Set(['keystoneToken', 'bearerToken']);
@@ -182,6 +186,7 @@ function planFor(op: RouterOperation, api: OpenAPIBackend, handlers: ApiOptions[
     arrayQuery: parameters.filter((p) => p.in === 'query' && p.schema?.type === 'array').map((p) => p.name),
     validators: (api.validator.getRequestValidatorsForOperation(operationId) ?? []) as ValidateFunction[],
     acceptsBody: Boolean(op.requestBody),
+    streamsBody: Object.keys((op.requestBody as { content?: Record<string, unknown> } | undefined)?.content ?? {}).includes('application/octet-stream'),
   };
 }
 
@@ -302,5 +307,10 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     }
   }
 
-  return { handle };
+  function streamsBody(method: string, path: string): boolean {
+    const m = router.match(method, path);
+    return typeof m !== 'number' && plans.get(m.op.operationId as string)!.streamsBody;
+  }
+
+  return { handle, streamsBody };
 }

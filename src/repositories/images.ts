@@ -214,6 +214,20 @@ export class ImagesRepository {
     });
   }
 
+  /** An owner's live images per status: how many, and their total size (quota usage, one query). */
+  async usageByStatus(owner: string | null): Promise<Map<string, { count: number; size: number }>> {
+    const rows = await this.col
+      .aggregate([{ $match: { owner, deleted: false } }, { $group: { _id: '$status', count: { $sum: 1 }, size: { $sum: '$size' } } }])
+      .toArray();
+    return new Map(rows.map((r) => [String(r._id), { count: Number(r.count) || 0, size: typeof r.size === 'number' ? r.size : 0 }]));
+  }
+
+  /** Ids of images with a transfer under way (saving, importing): the sweeper's candidates. */
+  async transferring(): Promise<string[]> {
+    const docs = await this.col.find({ status: { $in: ['saving', 'importing'] }, deleted: false }, { projection: { _id: 1 } }).toArray();
+    return docs.map((d) => String(d._id));
+  }
+
   async count(filter: Filter<Document>): Promise<number> {
     return this.col.countDocuments(filter);
   }

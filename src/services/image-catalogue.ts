@@ -1,32 +1,42 @@
-import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
+import type { RequestContext } from '../authn/context.js';
 import type { Notifier } from '../notifier/notifier.js';
-import { ImagesRepository } from '../repositories/images.js';
+import type { ImageRecord, ImagesRepository } from '../repositories/images.js';
 import type { ImageAuthorizer } from './image-authz.js';
-import { loadImageQuotas } from './image-quotas.js';
+import { loadImageQuotas, type ImageQuotas } from './image-quotas.js';
 import { loadImageSchemas, type ImageSchemas } from './image-schemas.js';
 import { ImagesService } from './images.js';
 import { MembersService } from './members.js';
 
-/** Builds the image catalogue services (records, members, schemas) and ensures the indexes. */
-export async function createImageCatalogue(d: { db: Db; config: Config; authz: ImageAuthorizer; notifier: Notifier }): Promise<{
+/** Builds the image catalogue services (records, members, schemas, quotas). */
+export function createImageCatalogue(d: {
+  repo: ImagesRepository;
+  config: Config;
+  authz: ImageAuthorizer;
+  notifier: Notifier;
+  view: (img: ImageRecord) => Record<string, unknown>;
+  propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
+  removeData: (img: ImageRecord) => Promise<void>;
+}): {
   images: ImagesService;
   imageMembers: MembersService;
   imageSchemas: ImageSchemas;
-}> {
-  const repo = new ImagesRepository(d.db);
-  await repo.init();
-  const quotas = loadImageQuotas(d.config);
+  imageQuotas: ImageQuotas;
+} {
+  const imageQuotas = loadImageQuotas(d.config);
   const imageSchemas = loadImageSchemas({ diskFormats: d.config.DISK_FORMATS as string[], containerFormats: d.config.CONTAINER_FORMATS as string[] });
   const images = new ImagesService({
-    repo,
+    repo: d.repo,
     authz: d.authz,
     notifier: d.notifier,
     schemas: imageSchemas,
-    quotas,
+    quotas: imageQuotas,
     limits: { defaultLimit: d.config.LIMIT_PARAM_DEFAULT, maxLimit: d.config.API_LIMIT_MAX },
     importMethods: d.config.IMPORT_METHODS as string[],
+    view: d.view,
+    propertyCheck: d.propertyCheck,
+    removeData: d.removeData,
   });
-  const imageMembers = new MembersService({ images, authz: d.authz, notifier: d.notifier, quotas });
-  return { images, imageMembers, imageSchemas };
+  const imageMembers = new MembersService({ images, authz: d.authz, notifier: d.notifier, quotas: imageQuotas });
+  return { images, imageMembers, imageSchemas, imageQuotas };
 }

@@ -4,7 +4,8 @@ import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import type { Notifier } from '../notifier/notifier.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
-import { assertTransition, UNLISTED_STATUSES } from '../domain/image-status.js';
+import { transition, UNLISTED_STATUSES } from '../domain/image-status.js';
+import { isoSeconds } from '../domain/time.js';
 import type { ImageChanges, ImageRecord, ImagesRepository, Visibility } from '../repositories/images.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImageSchemas } from './image-schemas.js';
@@ -18,10 +19,6 @@ import { parsePatch, patchMediaType, type PatchChange } from './image-patch.js';
  * admins too), then reads/writes through the repository, then notifies.
  */
 
-export const BASE_ATTRIBUTES = [
-  'name', 'disk_format', 'container_format', 'visibility', 'size', 'virtual_size', 'status', 'checksum', 'protected',
-  'min_ram', 'min_disk', 'owner', 'os_hidden', 'os_hash_algo', 'os_hash_value', 'id', 'created_at', 'updated_at', 'tags',
-] as const;
 /** Read-only on PATCH (403). */
 const READONLY_PATCH = new Set(['created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id', 'os_hash_algo', 'os_hash_value', 'stores']);
 /** Read-only on create (403); `id` may be chosen. */
@@ -42,8 +39,6 @@ function assertStorable(name: string, value: unknown): void {
 
 export const NOT_FOUND = (id: string) => `No image found with ID ${id}`;
 
-/** `YYYY-MM-DDThh:mm:ssZ` (§1.10). */
-export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const nowSeconds = () => new Date(Math.floor(Date.now() / 1000) * 1000);
 
 export interface ImagesServiceDeps {
@@ -54,74 +49,24 @@ export interface ImagesServiceDeps {
   quotas: ImageQuotas;
   limits: { defaultLimit: number; maxLimit: number };
   importMethods: string[];
+  /** The API representation (src/services/image-view.ts). */
+  view: (img: ImageRecord) => Record<string, unknown>;
+  /** Metadef property enforcement of the custom properties set on create and PATCH (PROPERTY_ENFORCEMENT). */
+  propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
+  /** Removes the bytes of an image once it is marked deleted (src/services/image-data/removal.ts). */
+  removeData: (img: ImageRecord) => Promise<void>;
 }
 
-/** Extra rendering an image-data module may contribute (locations, direct_url, stores). */
-export type RenderExtension = (img: ImageRecord, view: Record<string, unknown>, ctx?: RequestContext) => void;
-
 export class ImagesService {
-  private readonly extensions: RenderExtension[] = [];
-  private readonly deleteHooks: ((img: ImageRecord, ctx: RequestContext) => Promise<void>)[] = [];
-
   constructor(private readonly d: ImagesServiceDeps) {}
 
   get repo(): ImagesRepository {
     return this.d.repo;
   }
 
-  /** Per-project quotas (the data path checks `locations` with it). */
-  get quotas(): ImageQuotas {
-    return this.d.quotas;
-  }
-
-  /** Adds fields to every rendered image (used by the data path). */
-  addRenderExtension(fn: RenderExtension): void {
-    this.extensions.push(fn);
-  }
-
-  /** Metadef property enforcement (PROPERTY_ENFORCEMENT, src/services/validation/enforce.ts): a no-op unless set. */
-  private propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void> = async () => undefined;
-
-  /** Checks the custom properties set on create and PATCH against metadata definitions (set by the composition root). */
-  setPropertyCheck(fn: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>): void {
-    this.propertyCheck = fn;
-  }
-
-  /** Runs after an image is marked deleted (used by the data path to remove bytes). */
-  onDeleted(fn: (img: ImageRecord, ctx: RequestContext) => Promise<void>): void {
-    this.deleteHooks.push(fn);
-  }
-
-  /** The image's API representation (§3.3): custom properties first, then the base fields. */
-  render(img: ImageRecord, ctx?: RequestContext): Record<string, unknown> {
-    const view: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(img.properties)) if (!k.startsWith('os_glance_stage_host') && k !== 'os_glance_hash_op_host') view[k] = v ?? '';
-    Object.assign(view, {
-      name: img.name,
-      disk_format: img.disk_format,
-      container_format: img.container_format,
-      visibility: img.visibility,
-      size: img.size,
-      virtual_size: img.virtual_size,
-      status: img.status,
-      checksum: img.checksum,
-      protected: img.protected,
-      min_ram: img.min_ram,
-      min_disk: img.min_disk,
-      owner: img.owner,
-      os_hidden: img.os_hidden,
-      os_hash_algo: img.os_hash_algo,
-      os_hash_value: img.os_hash_value,
-      id: img._id,
-      created_at: isoSeconds(img.created_at),
-      updated_at: isoSeconds(img.updated_at),
-      tags: [...img.tags],
-      self: `/v2/images/${img._id}`,
-      file: `/v2/images/${img._id}/file`,
-      schema: '/v2/schemas/image',
-    });
-    for (const ext of this.extensions) ext(img, view, ctx);
-    return view;
+  /** The image's API representation. */
+  render(img: ImageRecord): Record<string, unknown> {
+    return this.d.view(img);
   }
 
   /**
@@ -139,9 +84,15 @@ export class ImagesService {
   /** Loads an image for a write: read-only guard, visibility, `rule`, and the owner-or-admin DB guard (authz §5.2). */
   async getWritable(ctx: RequestContext, id: string, rule: string, forbiddenMessage?: string): Promise<ImageRecord> {
     this.d.authz.assertWritable(ctx);
-    const img = await this.getVisible(ctx, id, rule, forbiddenMessage);
-    this.assertOwnerOrAdmin(ctx, img);
+    const img = await this.getVisible(ctx, id);
+    this.assertMayWrite(ctx, img, rule, forbiddenMessage);
     return img;
+  }
+
+  /** For an image already shown to be visible to a caller who may write at all: `rule`, then owner-or-admin. */
+  assertMayWrite(ctx: RequestContext, img: ImageRecord, rule: string, forbiddenMessage?: string): void {
+    if (rule !== 'get_image') this.d.authz.enforce(ctx, rule, 'Image', img, { readRule: 'get_image', notFoundMessage: NOT_FOUND(img._id), forbiddenMessage });
+    this.assertOwnerOrAdmin(ctx, img);
   }
 
   private assertOwnerOrAdmin(ctx: RequestContext, img: ImageRecord): void {
@@ -213,7 +164,7 @@ export class ImagesService {
       member_keys: [],
       version: 0,
     };
-    await this.propertyCheck(ctx, props); // metadef property enforcement (PROPERTY_ENFORCEMENT)
+    await this.d.propertyCheck(ctx, props);
     try {
       await this.d.repo.insert(img);
     } catch (e) {
@@ -269,7 +220,8 @@ export class ImagesService {
     const version = patchMediaType(contentType);
     this.d.authz.assertWritable(ctx);
     const changes = parsePatch(body, version);
-    const current = await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
+    const current = await this.getVisible(ctx, id);
+    this.assertMayWrite(ctx, current, 'modify_image', 'You are not permitted to modify this image.');
     // Policy checks that depend on the requested values, before any write.
     for (const c of changes) {
       const name = c.path[0];
@@ -279,7 +231,7 @@ export class ImagesService {
     // Metadef property enforcement (PROPERTY_ENFORCEMENT): the custom properties this patch sets.
     const setProps: Record<string, unknown> = {};
     for (const ch of changes) if (ch.op !== 'remove' && ch.path.length === 1 && !WRITABLE_BASE.has(ch.path[0]) && typeof ch.value === 'string') setProps[ch.path[0]] = ch.value;
-    await this.propertyCheck(ctx, setProps);
+    await this.d.propertyCheck(ctx, setProps);
     const updated = await this.d.repo.mutate(id, (img) => {
       this.assertOwnerOrAdmin(ctx, img);
       return this.applyPatch(img, changes);
@@ -332,11 +284,9 @@ export class ImagesService {
     await this.getWritable(ctx, id, 'delete_image', 'You are not permitted to delete this image.');
     const deleted = await this.d.repo.mutate(id, (img) => {
       if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-      assertTransition(img.status, 'deleted', { kind: 'Invalid' });
-      const now = nowSeconds();
-      return { status: 'deleted', deleted: true, deleted_at: now, members: [] };
+      return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: nowSeconds(), members: [] };
     });
-    for (const hook of this.deleteHooks) await hook(deleted, ctx);
+    await this.d.removeData(deleted);
     this.emit('image.delete', deleted, ctx);
   }
 
@@ -357,7 +307,7 @@ export class ImagesService {
       if (cur.status === to) return null;
       if (cur.status !== from) throw forbidden(`Not allowed to ${action} image in status '${cur.status}'.`);
       changed = true;
-      return { status: to };
+      return transition(cur.status, to, { kind: 'Forbidden' });
     });
     if (changed) this.emit(`image.${action}`, img, ctx);
   }

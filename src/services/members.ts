@@ -4,7 +4,8 @@ import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import type { ImageMember, ImageRecord, MemberStatus } from '../repositories/images.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImageQuotas } from './image-quotas.js';
-import { NOT_FOUND, isoSeconds, type ImagesService } from './images.js';
+import { NOT_FOUND, type ImagesService } from './images.js';
+import { isoSeconds } from '../domain/time.js';
 
 /**
  * Image sharing (glance-v2-api.md §2.3, §5; authz §3.2, §5.4, §5.5). Members live embedded in

@@ -11,12 +11,12 @@ import type { RequestContext } from '../authn/context.js';
 import { forbidden, invalid, notFound } from '../domain/errors.js';
 import { canonicalId, isUuid } from '../domain/ids.js';
 import { PROJECT_ROOT } from '../openapi.js';
-import type { TaskRecord, TasksRepository } from '../repositories/tasks.js';
+import { rowTime, type TaskRecord, type TasksRepository } from '../repositories/tasks.js';
+import { isoSecondsOrNull } from '../domain/time.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImagesService } from './images.js';
-import type { ImageDataService } from './image-data.js';
+import type { ImageImport } from './image-data/import.js';
 
-const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 const STATUSES = ['pending', 'processing', 'success', 'failure'];
 const SORT_KEYS = ['created_at', 'updated_at', 'id', 'status', 'type', 'expires_at', 'owner'];
 
@@ -26,7 +26,7 @@ export function taskSchema(name: 'task' | 'tasks'): unknown {
 
 export class TasksService {
   constructor(
-    private readonly d: { tasks: TasksRepository; authz: ImageAuthorizer; images: ImagesService; imageData: ImageDataService; limits: { defaultLimit: number; maxLimit: number } },
+    private readonly d: { tasks: TasksRepository; authz: ImageAuthorizer; images: ImagesService; imports: Pick<ImageImport, 'legacyImport'>; limits: { defaultLimit: number; maxLimit: number } },
   ) {}
 
   private access(ctx: RequestContext): void {
@@ -44,9 +44,9 @@ export class TasksService {
       type: t.type,
       status: t.status,
       owner: t.owner,
-      expires_at: iso(t.expires_at),
-      created_at: iso(t.created_at),
-      updated_at: iso(t.updated_at),
+      expires_at: isoSecondsOrNull(t.expires_at),
+      created_at: isoSecondsOrNull(t.created_at),
+      updated_at: isoSecondsOrNull(t.updated_at),
       self: `/v2/tasks/${t._id}`,
       schema: '/v2/schemas/task',
     };
@@ -129,6 +129,28 @@ export class TasksService {
     if (typeof input.import_from !== 'string') throw invalid('import_from must be a URL.');
     const props = input.image_properties as Record<string, unknown>;
     if (!props || typeof props !== 'object' || Array.isArray(props)) throw invalid('image_properties must be an object.');
-    return this.render(await this.d.imageData.legacyImport(ctx, input.import_from, props, input));
+    return this.render(await this.d.imports.legacyImport(ctx, input.import_from, props, input));
+  }
+
+  /** GET /v2/images/{id}/tasks: the image's tasks, in the row format upstream shows there. */
+  async forImage(ctx: RequestContext, id: string): Promise<Record<string, unknown>[]> {
+    await this.d.images.getVisible(ctx, id);
+    return (await this.d.tasks.forImage(id)).map((t) => ({
+      id: t._id,
+      type: t.type,
+      status: t.status,
+      owner: t.owner,
+      image_id: t.image_id,
+      request_id: t.request_id,
+      user_id: t.user_id,
+      input: t.input,
+      result: t.result,
+      message: t.message,
+      expires_at: rowTime(t.expires_at),
+      created_at: rowTime(t.created_at)!,
+      updated_at: rowTime(t.updated_at),
+      deleted_at: rowTime(t.deleted_at),
+      deleted: t.deleted,
+    }));
   }
 }

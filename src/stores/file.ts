@@ -129,12 +129,15 @@ export class FileStore implements StoreDriver {
     );
   }
 
-  /** Temporary files left by a crash (older than `olderThanMs`) are removed. */
-  async sweepTemporaries(olderThanMs: number): Promise<number> {
+  /**
+   * Temporary files left by a crash (older than `olderThanMs`) are removed, except those of an
+   * image whose transfer is still alive (`live`): a slow upload's file can be old and in use.
+   */
+  async sweepTemporaries(olderThanMs: number, live: (imageId: string) => boolean = () => false): Promise<number> {
     await this.ensureDir();
     let n = 0;
     for (const name of await fsp.readdir(this.dir)) {
-      if (!name.startsWith('.tmp-')) continue;
+      if (!name.startsWith('.tmp-') || live(name.slice(5, 41))) continue;
       const p = join(this.dir, name);
       const st = await fsp.stat(p).catch(() => null);
       if (st && Date.now() - st.mtimeMs > olderThanMs) {

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/config.js';
 import { ConfigError } from '../config/config.js';
+import { invalid } from '../domain/errors.js';
 import { FileStore } from './file.js';
 import { GridFsStore } from './gridfs.js';
 import { HttpStore } from './http.js';
 import { SsrfGuard } from './ssrf.js';
 import type { StoreDriver } from './store.js';
+import type { ImageLocation } from '../repositories/images.js';
 
 export const STAGING_STORE_ID = 'os_glance_staging_store';
 
@@ -102,5 +104,24 @@ export class StoreRegistry {
 
   get http(): HttpStore {
     return this.httpReader;
+  }
+
+  /** The target store of an upload: X-Image-Meta-Store (multi-store) or the default. */
+  forUpload(header: string | undefined): StoreDriver {
+    if (header === undefined || header === '' || !this.multiStore) return this.default;
+    const s = this.stores.get(header);
+    if (!s) throw invalid(`Store for identifier ${header} not found`);
+    if (s.readOnly) throw invalid(`Store ${header} is read-only.`);
+    return s;
+  }
+
+  /** The location record of data written to `store` (the store id is kept in multi-store mode). */
+  locationFor(store: StoreDriver, url: string): ImageLocation {
+    return { url, metadata: this.multiStore ? { store: store.id } : {} };
+  }
+
+  /** Removes an image's staged data, if any. */
+  async dropStaged(imageId: string): Promise<void> {
+    await this.staging.delete(this.staging.urlFor(imageId)).catch(() => undefined);
   }
 }

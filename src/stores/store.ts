@@ -33,6 +33,14 @@ export interface ByteRange {
   end: number;
 }
 
+/**
+ * A requested range, checked for syntax by the HTTP layer (src/http/range.ts) and resolved by
+ * the download against the image size, which only it knows: 416 when it cannot be satisfied.
+ */
+export interface RangeRequest {
+  resolve(size: number): ByteRange;
+}
+
 export interface StoreDriver {
   readonly id: string;
   readonly type: StoreType;
@@ -46,6 +54,8 @@ export interface StoreDriver {
   /** Remove the bytes at `url`; missing data is not an error. */
   delete(url: string): Promise<void>;
   exists(url: string): Promise<boolean>;
+  /** The location a writable store gives an image's data (read-only stores have none). */
+  urlFor?(imageId: string): string;
   /** Whether `url` is a location this store handles. */
   owns(url: string): boolean;
   /** Type-specific properties shown by GET /v2/info/stores/detail. */

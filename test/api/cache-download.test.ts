@@ -25,7 +25,7 @@ const reads = new Map<TestServer, number>();
 /** Counts every read of every store driver of the server (the test's view of "the store was read"). */
 function countStoreReads(srv: TestServer): void {
   reads.set(srv, 0);
-  for (const drv of srv.app.services.imageData.stores.stores.values()) {
+  for (const drv of srv.app.services.stores.stores.values()) {
     const read = drv.read.bind(drv);
     drv.read = async (...args: Parameters<typeof read>) => {
       reads.set(srv, reads.get(srv)! + 1);
@@ -143,7 +143,7 @@ test('bytes changed in the store behind our back: the fill fails verification, n
   const data = randomBytes(300_000);
   const id = await activeImage(s, owner, data);
   const img = (await call(s.url, 'GET', `/v2/images/${id}`, { token: admin })).body;
-  const loc = s.app.services.imageData.stores.default;
+  const loc = s.app.services.stores.default;
   const path = fileURLToPath((loc as any).urlFor(id));
   const changed = Buffer.from(data);
   changed[150_000] ^= 0x55;

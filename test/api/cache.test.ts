@@ -11,8 +11,8 @@ import type { CacheableImage } from '../../src/cache/types.js';
 /**
  * The cache management API (§2.6): policy first (403), then 404 when caching is off;
  * queue → prefetch → cached; delete; clear with each target; clean; prune; versions.
- * Images are written straight into the `images` collection here: the download path has its
- * own tests (cache-download.test.ts).
+ * Images are written straight into the `images` collection, their bytes straight into the
+ * default store: the download path has its own tests (cache-download.test.ts).
  */
 let on: TestServer;
 let off: TestServer;
@@ -20,7 +20,6 @@ let admin: string;
 let member: string;
 let reader: string;
 let offAdmin: string;
-const bytes = new Map<string, Buffer>();
 let storeReads = 0;
 
 async function insertImage(s: TestServer, o: { status?: string; data?: Buffer; owner?: string } = {}): Promise<CacheableImage> {
@@ -42,20 +41,31 @@ async function insertImage(s: TestServer, o: { status?: string; data?: Buffer; o
     member_projects: [],
     tags: [],
     properties: {},
-    locations: [],
+    locations: [{ url: await writeBytes(s, id, data), metadata: {} }],
     created_at: new Date(),
     updated_at: new Date(),
     version: 1,
   };
   await s.mongo.db.collection('images').insertOne(doc as never);
-  bytes.set(id, data);
   return { id, status: doc.status, size: doc.size, checksum: doc.checksum, os_hash_algo: doc.os_hash_algo, os_hash_value: doc.os_hash_value };
 }
 
-const fakeStore = async (img: CacheableImage) => {
-  storeReads++;
-  return Readable.from([bytes.get(img.id)!]);
-};
+async function writeBytes(s: TestServer, id: string, data: Buffer): Promise<string> {
+  return (await s.app.services.stores.default.write(id, Readable.from([data]), { hashAlgo: 'sha512' })).url;
+}
+
+/** Counts reads of the cache-enabled server's store (the prefetcher's source). */
+function countStoreReads(s: TestServer): void {
+  const drv = s.app.services.stores.default;
+  const read = drv.read.bind(drv);
+  drv.read = async (...args: Parameters<typeof read>) => {
+    storeReads++;
+    return read(...args);
+  };
+}
+
+/** The image's bytes as the store holds them. */
+const storeRead = async (s: TestServer, img: CacheableImage) => s.app.services.stores.default.read(s.app.services.stores.default.urlFor!(img.id));
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -72,7 +82,7 @@ before(async () => {
   member = await on.token({ project: 'p1', roles: ['member'] });
   reader = await on.token({ project: 'p1', roles: ['reader'] });
   offAdmin = await off.token({ project: 'p1', roles: ['admin'] });
-  on.app.services.imageCache.setStoreReader(fakeStore);
+  countStoreReads(on);
 });
 
 after(async () => {
@@ -172,7 +182,7 @@ test('PUT /v2/cache/{id}: 404 unknown image, 400 not active; an unfetchable imag
 test('DELETE /v2/cache/{id} removes the copy and the queue entry; 404 when neither image nor entry exists', async () => {
   const img = await insertImage(on);
   const cache = on.app.services.imageCache.cache!;
-  assert.equal(await cache.prefetch(img, () => fakeStore(img)), true);
+  assert.equal(await cache.prefetch(img, () => storeRead(on, img)), true);
   const del = await call(on.url, 'DELETE', `/v2/cache/${img.id}`, { token: admin });
   assert.equal(del.status, 204);
   assert.equal(cache.isCached(img.id), false);
@@ -192,7 +202,7 @@ test('DELETE /v2/cache with each x-image-cache-clear-target', async () => {
     await prefetcher.idle();
     await call(on.url, 'DELETE', '/v2/cache', { token: admin });
     const img = await insertImage(on);
-    await cache.prefetch(img, () => fakeStore(img));
+    await cache.prefetch(img, () => storeRead(on, img));
     const ghost = randomUUID(); // queued but never fetchable: stays queued during the check
     await cache.enqueue(ghost);
     return { img, ghost };

@@ -183,7 +183,7 @@ describe('interrupted upload', () => {
     const old = new Date(Date.now() - 2 * 3600_000);
     utimesSync(partial, old, old);
     await s.mongo.db.collection('images').updateOne({ _id: img.id }, { $set: { status: 'saving', updated_at: old } });
-    const n = await s.app.services.imageData.sweep();
+    const n = await s.app.services.sweeper.sweep();
     assert.ok(n >= 1);
     const got = await getImage(s, om, img.id);
     assert.equal(got.status, 'queued');

@@ -1,6 +1,8 @@
 import type { Services } from '../../app.js';
 import type { Handlers } from '../types.js';
-import type { ImportBody } from '../../services/image-data.js';
+import type { ImportBody } from '../../services/image-data/import.js';
+import { storesInfo } from '../../services/image-data/store-info.js';
+import { parseRange } from '../range.js';
 
 const header = (h: Record<string, string | string[] | undefined>, name: string): string | undefined => {
   const v = h[name];
@@ -10,10 +12,9 @@ const header = (h: Record<string, string | string[] | undefined>, name: string):
 export function imageDataHandlers(
   s: Services,
 ): Handlers<'uploadImageData' | 'downloadImageData' | 'stageImageData' | 'importImage' | 'addImageLocation' | 'listImageLocations' | 'listImageTasks' | 'deleteImageFromStore' | 'listStores' | 'listStoresDetail' | 'getUsage'> {
-  const d = () => s.imageData;
   return {
     uploadImageData: async (c) => {
-      await d().upload(c.ctx, c.params.image_id, c.req, {
+      await s.imageUpload.upload(c.ctx, c.params.image_id, c.req, {
         contentType: header(c.headers, 'content-type'),
         size: header(c.headers, 'x-openstack-image-size'),
         store: header(c.headers, 'x-image-meta-store'),
@@ -21,29 +22,30 @@ export function imageDataHandlers(
       return { status: 204 };
     },
     downloadImageData: async (c) => {
-      const r = await d().download(c.ctx, c.params.image_id, { range: header(c.headers, 'range'), contentRange: header(c.headers, 'content-range') });
+      const range = parseRange(header(c.headers, 'range'), header(c.headers, 'content-range'));
+      const r = await s.imageDownload.download(c.ctx, c.params.image_id, range);
       return { status: r.status, headers: r.headers, stream: r.stream };
     },
     stageImageData: async (c) => {
-      await d().stage(c.ctx, c.params.image_id, c.req, { contentType: header(c.headers, 'content-type'), size: header(c.headers, 'x-openstack-image-size') });
+      await s.imageUpload.stage(c.ctx, c.params.image_id, c.req, { contentType: header(c.headers, 'content-type'), size: header(c.headers, 'x-openstack-image-size') });
       return { status: 204 };
     },
     importImage: async (c) => {
-      await d().importImage(c.ctx, c.params.image_id, c.body as unknown as ImportBody, header(c.headers, 'x-image-meta-store'));
+      await s.imageImport.importImage(c.ctx, c.params.image_id, c.body as unknown as ImportBody, header(c.headers, 'x-image-meta-store'));
       return { status: 202 };
     },
     addImageLocation: async (c) => {
-      await d().addLocation(c.ctx, c.params.image_id, c.body as never);
+      await s.imageLocations.add(c.ctx, c.params.image_id, c.body as never);
       return { status: 202 };
     },
-    listImageLocations: async (c) => ({ status: 200, body: await d().listLocations(c.ctx, c.params.image_id) }),
-    listImageTasks: async (c) => ({ status: 200, body: { tasks: await d().imageTasks(c.ctx, c.params.image_id) } }),
+    listImageLocations: async (c) => ({ status: 200, body: await s.imageLocations.list(c.ctx, c.params.image_id) }),
+    listImageTasks: async (c) => ({ status: 200, body: { tasks: await s.tasks.forImage(c.ctx, c.params.image_id) } }),
     deleteImageFromStore: async (c) => {
-      await d().deleteFromStore(c.ctx, c.params.store_id, c.params.image_id);
+      await s.imageLocations.deleteFromStore(c.ctx, c.params.store_id, c.params.image_id);
       return { status: 204 };
     },
-    listStores: (c) => ({ status: 200, body: { stores: d().storesInfo(c.ctx, false) } }),
-    listStoresDetail: (c) => ({ status: 200, body: { stores: d().storesInfo(c.ctx, true) } }),
-    getUsage: async (c) => ({ status: 200, body: { usage: await d().usage(c.ctx) } }),
+    listStores: (c) => ({ status: 200, body: { stores: storesInfo(s.stores, s.authz, c.ctx, false) } }),
+    listStoresDetail: (c) => ({ status: 200, body: { stores: storesInfo(s.stores, s.authz, c.ctx, true) } }),
+    getUsage: async (c) => ({ status: 200, body: { usage: await s.storageQuotas.usage(c.ctx) } }),
   };
 }

@@ -9,16 +9,16 @@ export function imageHandlers(s: Services): Handlers<
   return {
     listImages: async ({ ctx, rawQuery }) => {
       const page = await images.list(ctx, rawQuery);
-      return { status: 200, body: { ...page, images: page.images.map((i) => images.render(i, ctx)) } };
+      return { status: 200, body: { ...page, images: page.images.map((i) => images.render(i)) } };
     },
     createImage: async ({ ctx, body, baseUrl }) => {
       const { image, headers } = await images.create(ctx, body as Record<string, unknown>);
-      return { status: 201, headers: { ...headers, Location: `${baseUrl}/v2/images/${image._id}` }, body: images.render(image, ctx) };
+      return { status: 201, headers: { ...headers, Location: `${baseUrl}/v2/images/${image._id}` }, body: images.render(image) };
     },
-    showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id), ctx) as never }),
+    showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id)) as never }),
     updateImage: async ({ ctx, params, headers, body }) => ({
       status: 200,
-      body: images.render(await images.update(ctx, params.image_id, headers['content-type'], body), ctx) as never,
+      body: images.render(await images.update(ctx, params.image_id, headers['content-type'], body)) as never,
     }),
     deleteImage: async ({ ctx, params }) => {
       await images.delete(ctx, params.image_id);

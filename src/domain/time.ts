@@ -1,0 +1,4 @@
+/** `YYYY-MM-DDThh:mm:ssZ`: timestamps as Glance's API shows them (glance-v2-api.md §1.10). */
+export const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export const isoSecondsOrNull = (d: Date | null | undefined): string | null => (d ? isoSeconds(d) : null);

@@ -1,0 +1,48 @@
+import type { Readable } from 'node:stream';
+import type { RequestContext } from '../../authn/context.js';
+import { forbidden } from '../../domain/errors.js';
+import type { ByteRange, RangeRequest } from '../../stores/store.js';
+import type { ImagesService } from '../images.js';
+import type { ImageDataReader } from './reader.js';
+
+/** The cache's download hook (src/cache/service.ts). */
+export interface DownloadCache {
+  serve(
+    image: { id: string; status: string; size: number | null; checksum: string | null; os_hash_algo: string | null; os_hash_value: string | null },
+    range: ByteRange | undefined,
+    open: (range?: ByteRange) => Promise<Readable>,
+  ): Promise<{ stream: Readable }>;
+}
+
+export interface DownloadResult {
+  status: 200 | 204 | 206;
+  headers: Record<string, string>;
+  stream?: Readable;
+}
+
+/** `GET /v2/images/{id}/file`, whole or a range, through the image cache when there is one. */
+export class ImageDownload {
+  constructor(private readonly d: { images: ImagesService; reader: ImageDataReader; cache: DownloadCache }) {}
+
+  async download(ctx: RequestContext, id: string, requested: RangeRequest | undefined): Promise<DownloadResult> {
+    const img = await this.d.images.getVisible(ctx, id, 'download_image');
+    if (img.status === 'deactivated' && !ctx.isAdmin) throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    if (!img.locations.length || img.size === null) return { status: 204, headers: {} };
+    const size = img.size;
+    const range = requested?.resolve(size);
+    const { stream } = await this.d.cache.serve(
+      { id: img._id, status: img.status, size, checksum: img.checksum, os_hash_algo: img.os_hash_algo, os_hash_value: img.os_hash_value },
+      range,
+      (r) => this.d.reader.open(img, r),
+    );
+    const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+    if (range) {
+      headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
+      headers['Content-Length'] = String(range.end - range.start + 1);
+      return { status: 206, headers, stream };
+    }
+    headers['Content-Length'] = String(size);
+    if (img.checksum) headers['Content-MD5'] = img.checksum;
+    return { status: 200, headers, stream };
+  }
+}
