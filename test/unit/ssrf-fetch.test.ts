@@ -73,6 +73,10 @@ describe('ssrf: the address connected to is the address checked', () => {
       await assert.rejects(guardedFetch(new SsrfGuard([], dns.resolve), `http://img.test:${port}/x`, fetchOpts), /not a public address/, bad);
       assert.equal(hits.length, before, `no request was made for ${bad}`);
     }
+    // https sockets connect through the same lookup.
+    const dns = fakeDns({ 'img.test': [['10.0.0.1']] });
+    await assert.rejects(guardedFetch(new SsrfGuard([], dns.resolve), 'https://img.test/x', fetchOpts), /img\.test \(10\.0\.0\.1\): not a public address/);
+    assert.deepEqual(dns.calls, ['img.test']);
   });
 
   it('resolves and checks again on every redirect hop (DNS rebinding)', async () => {
