@@ -4,9 +4,22 @@
  * descriptor + grain directory), VHD fixed and dynamic, VHDX (header, region table, metadata),
  * VDI, ISO 9660 and ploop.
  */
-import { randomBytes } from 'node:crypto';
-
 const MiB = 1 << 20;
+
+/** Deterministic noise (xorshift32): test data is reproducible from its seed. */
+export function noise(size: number, seed = 0x9e3779b9): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b.writeUInt32LE(x >>> 0, i);
+  }
+  for (; i < size; i++) b[i] = (x >>> (8 * (i & 3))) & 0xff;
+  return b;
+}
 
 function be64(b: Buffer, o: number, v: number | bigint) {
   b.writeBigUInt64BE(BigInt(v), o);
@@ -97,7 +110,7 @@ export function vmdk(
   img.write(desc, sector, descSectors * sector, 'latin1');
   for (let i = 0; i < gts; i++) img.writeUInt32LE(gtOffset + (i * gtesPerGt * 4) / sector, gdOffset * sector + i * 4);
   img.writeUInt32LE(overhead, gtOffset * sector); // grain 0 → first data grain
-  randomBytes(grainSize * sector).copy(img, overhead * sector);
+  noise(grainSize * sector, 1).copy(img, overhead * sector);
   if (!opts.footer) return img;
   // streamOptimized layout: footer marker, a copy of the header with the real gdOffset, end-of-stream marker.
   const tail = Buffer.alloc(3 * sector);
@@ -126,7 +139,7 @@ export function vhdFooterBytes(size: number | bigint, type: number, dataOffset: 
   f.writeUInt8(heads, 58);
   f.writeUInt8(spt, 59);
   f.writeUInt32BE(type, 60);
-  randomBytes(16).copy(f, 68);
+  noise(16, Number(BigInt(size) % 0xfffffffn) + type).copy(f, 68);
   let sum = 0;
   for (const b of f) sum += b;
   f.writeUInt32BE(~sum >>> 0, 64);
@@ -135,7 +148,7 @@ export function vhdFooterBytes(size: number | bigint, type: number, dataOffset: 
 
 /** Fixed VHD: raw data followed by the 512-byte footer. */
 export function vhdFixed(size = 2 * MiB): Buffer {
-  return Buffer.concat([randomBytes(size), vhdFooterBytes(size, 2, 0)]);
+  return Buffer.concat([noise(size, size), vhdFooterBytes(size, 2, 0)]);
 }
 
 /** Dynamic (or differencing, type 4) VHD: footer copy, dynamic header, BAT, footer. */
@@ -224,7 +237,7 @@ export function iso(blocks = 40): Buffer {
   img.writeUInt8(255, term);
   img.write('CD001', term + 1, 'latin1');
   img.writeUInt8(1, term + 6);
-  randomBytes(2048 * 4).copy(img, 20 * 2048);
+  noise(2048 * 4, blocks).copy(img, 20 * 2048);
   return img;
 }
 
@@ -235,8 +248,8 @@ export function ploop(): Buffer {
 }
 
 /** Raw data that looks like nothing in particular. */
-export function raw(size = 300_000): Buffer {
-  const b = randomBytes(size);
+export function raw(size = 300_000, seed = size): Buffer {
+  const b = noise(size, seed);
   b.fill(0, 0, 512);
   return b;
 }
