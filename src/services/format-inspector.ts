@@ -130,7 +130,7 @@ function vmdk(b: Bytes, tail: Buffer | null): Inspection | null {
   if (descSectors * 512n > BigInt(VMDK_DESC_MAX)) return unsafeIf(size, 'vmdk descriptor is larger than 1 MiB');
   const desc = b.get(off(descSector * 512n), Number(descSectors) * 512);
   const nul = desc.indexOf(0);
-  const problem = vmdkDescriptorProblem(desc.toString('latin1', 0, nul < 0 ? desc.length : nul));
+  const problem = vmdkDescriptorProblem(nul < 0 ? desc : desc.subarray(0, nul));
   if (problem) return unsafeIf(size, problem);
   if (b.u64le(56) !== VMDK_GD_AT_END) return size;
   // The footer's header takes precedence over this one in qemu: it must agree with it.

@@ -1,6 +1,6 @@
 /**
  * VMDK descriptor text, checked in one pass by hand (the text is the uploader's: no regular
- * expression ever runs over it, and every scan moves forward, so time is linear in its length).
+ * expression ever runs over it, and every scan stays within its line, so time is linear in its length).
  *
  * qemu reads `createType` and `parentFileNameHint` as the first occurrence of the name anywhere in
  * the text (comments included), so those are looked up the same way, and a descriptor that could be
@@ -8,8 +8,18 @@
  * `ddb.*` entries, `key = value` fields and extent lines; anything else is refused.
  */
 
-const ACCESS = new Set(['RW', 'RDONLY', 'NOACCESS']);
-const ALLOWED_TYPES = new Set(['monolithicsparse', 'streamoptimized']);
+const ACCESS = ['rw', 'rdonly', 'noaccess'];
+const ALLOWED_TYPES = ['monolithicsparse', 'streamoptimized'];
+
+/** Whether d[s, e) is `lower` in any case (ASCII), without allocating. */
+function is(d: Buffer, s: number, e: number, lower: string): boolean {
+  if (e - s !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = d[s + i];
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
 
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
 const isDigits = (s: string) => s.length > 0 && s.length <= 20 && [...s].every((c) => c >= '0' && c <= '9');
@@ -50,44 +60,57 @@ function extentProblem(line: string): string | null {
   return null;
 }
 
-/** Why an embedded VMDK descriptor is unsafe, or null when it names one sparse extent, in the file, and no parent. */
-export function vmdkDescriptorProblem(text: string): string | null {
-  if (text.includes('parentFileNameHint')) return 'vmdk image has a parent';
-  const ct = text.indexOf('createType');
-  if (ct < 0 || !text.startsWith('="', ct + 10) || text.indexOf('createType', ct + 1) >= 0) {
+/**
+ * Why an embedded VMDK descriptor is unsafe, or null when it names one sparse extent, in the file,
+ * and no parent. Works on the bytes by index: per line it allocates at most a short key and value,
+ * and every search is bounded by the line, so time is linear with little garbage.
+ */
+export function vmdkDescriptorProblem(d: Buffer): string | null {
+  if (d.includes('parentFileNameHint', 0, 'latin1')) return 'vmdk image has a parent';
+  const ct = d.indexOf('createType', 0, 'latin1');
+  if (ct < 0 || d[ct + 10] !== 0x3d || d[ct + 11] !== 0x22 || d.indexOf('createType', ct + 1, 'latin1') >= 0) {
     return 'vmdk createType must be given exactly once (only monolithicSparse, streamOptimized are allowed)';
   }
-  let createType: string | null = null;
-  let extent: string | null = null;
+  let createType: [number, number] | null = null;
+  let extent: [number, number] | null = null;
   let extents = 0;
-  for (let start = 0; start < text.length; ) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end).trim();
-    start = end + 1;
-    if (!line || line[0] === '#' || line.startsWith('ddb.')) continue;
-    let sp = 0;
-    while (sp < line.length && !isSpace(line.charCodeAt(sp))) sp++;
-    const first = line.slice(0, sp);
-    const eq = line.indexOf('=');
-    if (eq > 0 && line.slice(0, eq).trimEnd().length <= sp) {
-      const key = line.slice(0, eq).trim().toLowerCase();
-      let value = line.slice(eq + 1).trim();
-      if (value.length >= 2 && value[0] === '"' && value[value.length - 1] === '"') value = value.slice(1, -1);
-      if (key === 'createtype') createType = value;
-      if (key === 'parentcid' && value.toLowerCase() !== 'ffffffff') return 'vmdk image has a parent';
-    } else if (ACCESS.has(first.toUpperCase())) {
+  for (let next = 0; next < d.length; ) {
+    let s = next;
+    let e = s;
+    while (e < d.length && d[e] !== 0x0a) e++;
+    next = e + 1;
+    while (s < e && isSpace(d[s])) s++;
+    while (e > s && isSpace(d[e - 1])) e--;
+    if (s === e || d[s] === 0x23 /* # */ || is(d, s, Math.min(e, s + 4), 'ddb.')) continue;
+    let sp = s;
+    while (sp < e && !isSpace(d[sp])) sp++;
+    let eq = s;
+    while (eq < e && d[eq] !== 0x3d) eq++;
+    let keyEnd = eq;
+    while (keyEnd > s && isSpace(d[keyEnd - 1])) keyEnd--;
+    if (eq > s && eq < e && keyEnd <= sp) {
+      // A `key = value` field: only createType and parentCID matter.
+      const isType = is(d, s, keyEnd, 'createtype');
+      if (!isType && !is(d, s, keyEnd, 'parentcid')) continue;
+      let vs = eq + 1;
+      let ve = e;
+      while (vs < ve && isSpace(d[vs])) vs++;
+      if (ve - vs >= 2 && d[vs] === 0x22 && d[ve - 1] === 0x22) vs++, ve--;
+      if (isType) createType = [vs, ve];
+      else if (!is(d, vs, ve, 'ffffffff')) return 'vmdk image has a parent';
+    } else if (ACCESS.some((a) => is(d, s, sp, a))) {
       extents++;
-      extent = line;
+      extent = [s, e];
     } else {
       return 'vmdk descriptor has a line it does not recognise';
     }
   }
-  if (createType === null || !ALLOWED_TYPES.has(createType.toLowerCase())) {
-    return `vmdk createType ${JSON.stringify(createType?.slice(0, 64) ?? null)} is not allowed (only monolithicSparse, streamOptimized)`;
+  if (createType === null || !ALLOWED_TYPES.some((t) => is(d, createType[0], createType[1], t))) {
+    const shown = createType && d.toString('latin1', createType[0], Math.min(createType[1], createType[0] + 64));
+    return `vmdk createType ${JSON.stringify(shown)} is not allowed (only monolithicSparse, streamOptimized)`;
   }
   if (extents !== 1 || extent === null) return `vmdk has ${extents} extents (exactly one, in this file, is allowed)`;
-  return extentProblem(extent);
+  return extentProblem(d.toString('latin1', extent[0], extent[1]));
 }
 
 const VERSION_LINES = ['version=1\n', 'version=2\n', 'version=3\n', 'version=1\r\n', 'version=2\r\n', 'version=3\r\n'];
