@@ -24,11 +24,12 @@ function is(d: Buffer, s: number, e: number, lower: string): boolean {
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
 const isDigits = (s: string) => s.length > 0 && s.length <= 20 && [...s].every((c) => c >= '0' && c <= '9');
 
-/** Splits an extent line into words and "quoted strings" (quotes kept); null on an unterminated quote. */
-function words(line: string): string[] | null {
+/** Splits an extent line into words and "quoted strings" (quotes kept); null on an unterminated quote or more than `max` words. */
+function words(line: string, max: number): string[] | null {
   const out: string[] = [];
   let i = 0;
   while (i < line.length) {
+    if (out.length > max) return null;
     if (isSpace(line.charCodeAt(i))) {
       i++;
       continue;
@@ -50,7 +51,7 @@ function words(line: string): string[] | null {
 
 /** Why an extent line is not a single sparse extent in the image file itself, or null. */
 function extentProblem(line: string): string | null {
-  const w = words(line);
+  const w = words(line, 5);
   if (!w || (w.length !== 4 && w.length !== 5) || !isDigits(w[1]) || (w.length === 5 && !isDigits(w[4]))) return 'vmdk extent line is malformed';
   const name = w[3].length >= 2 && w[3][0] === '"' ? w[3].slice(1, -1) : '';
   // No directories, no parent references, no protocol prefixes (qemu reads "nbd:..." as a network address).
