@@ -9,6 +9,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { FormatInspector, HEAD_MAX, inspect, type Inspection } from '../../src/services/format-inspector.js';
 import { DomainError } from '../../src/domain/errors.js';
@@ -85,6 +87,7 @@ const chunkSizes = fc.array(
  * the header fields the inspector reads (mutations aim there, and at the ends, not at filler).
  */
 const R = 192 * 1024; // VHDX region table
+const qemu = (name: string) => gunzipSync(readFileSync(new URL(`../fixtures/qemu-img/${name}.gz`, import.meta.url)));
 const BASES: [string, () => Buffer, (len: number) => number[]][] = [
   ['raw', () => img.raw(300_000), () => [0, 0x40, 512, 32768]],
   ['qcow2', () => img.qcow2(64 * MiB), () => [4, 8, 16, 24, 72, 100, 104, 108]],
@@ -100,6 +103,12 @@ const BASES: [string, () => Buffer, (len: number) => number[]][] = [
   ['vdi', () => img.vdi(32 * MiB), () => [0x40, 0x170, 0x174]],
   ['iso', () => img.iso(40), () => [32768, 32768 + 80, 32768 + 128]],
   ['ploop', () => img.ploop(), () => [0, 16, 36]],
+  // Real headers, as qemu-img writes them (test/fixtures/qemu-img).
+  ['qemu-img qcow2', () => qemu('qcow2.qcow2'), () => [4, 8, 16, 24, 72, 100, 104, 112]],
+  ['qemu-img vhd', () => qemu('vhd-dynamic.vhd'), () => [12, 16, 48, 60, 64, 512, 528]],
+  ['qemu-img vmdk', () => qemu('vmdk-sparse.vmdk'), () => [4, 12, 28, 36, 56, 512, 620]],
+  ['qemu-img vmdk streamOptimized', () => qemu('vmdk-stream-optimized.vmdk'), () => [4, 12, 28, 36, 56, 512]],
+  ['qemu-img vdi', () => qemu('vdi.vdi'), () => [0x40, 0x44, 0x170]],
 ];
 const bases = BASES.map(([name, make, fields]) => {
   const b = make();
@@ -218,7 +227,7 @@ describe('format inspector properties', () => {
   });
 
   it('the unmutated images are accepted under their own format (the mutations start from real images)', async () => {
-    const own: Record<string, string> = { raw: 'raw', qcow2: 'qcow2', 'vhd fixed': 'vhd', 'vhd dynamic': 'vhd', vhdx: 'vhdx', 'vhdx far metadata': 'vhdx', 'vmdk sparse': 'vmdk', 'vmdk streamOptimized': 'vmdk', vdi: 'vdi', iso: 'iso', ploop: 'ploop' };
+    const own: Record<string, string> = { 'qemu-img qcow2': 'qcow2', 'qemu-img vhd': 'vhd', 'qemu-img vmdk': 'vmdk', 'qemu-img vmdk streamOptimized': 'vmdk', 'qemu-img vdi': 'vdi', raw: 'raw', qcow2: 'qcow2', 'vhd fixed': 'vhd', 'vhd dynamic': 'vhd', vhdx: 'vhdx', 'vhdx far metadata': 'vhdx', 'vmdk sparse': 'vmdk', 'vmdk streamOptimized': 'vmdk', vdi: 'vdi', iso: 'iso', ploop: 'ploop' };
     for (const { name, base } of bases) {
       if (!own[name]) continue;
       const o = await stream(base, own[name], true, [65536]);
