@@ -4,19 +4,32 @@
  * descriptor + grain directory), VHD fixed and dynamic, VHDX (header, region table, metadata),
  * VDI, ISO 9660 and ploop.
  */
-import { randomBytes } from 'node:crypto';
-
 const MiB = 1 << 20;
 
-function be64(b: Buffer, o: number, v: number) {
+/** Deterministic noise (xorshift32): test data is reproducible from its seed. */
+export function noise(size: number, seed = 0x9e3779b9): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = seed >>> 0 || 1;
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b.writeUInt32LE(x >>> 0, i);
+  }
+  for (; i < size; i++) b[i] = (x >>> (8 * (i & 3))) & 0xff;
+  return b;
+}
+
+function be64(b: Buffer, o: number, v: number | bigint) {
   b.writeBigUInt64BE(BigInt(v), o);
 }
-function le64(b: Buffer, o: number, v: number) {
+function le64(b: Buffer, o: number, v: number | bigint) {
   b.writeBigUInt64LE(BigInt(v), o);
 }
 
 /** qcow2 v3, 64 KiB clusters: header, refcount table + block, empty L1 table. */
-export function qcow2(virtualSize = 64 * MiB, opts: { backingFile?: string; dataFile?: string; dataFileBit?: boolean } = {}): Buffer {
+export function qcow2(virtualSize: number | bigint = 64 * MiB, opts: { backingFile?: string; dataFile?: string; dataFileBit?: boolean; incompatible?: bigint } = {}): Buffer {
   const cluster = 65536;
   const img = Buffer.alloc(4 * cluster);
   img.write('QFI\xfb', 0, 'latin1');
@@ -24,12 +37,13 @@ export function qcow2(virtualSize = 64 * MiB, opts: { backingFile?: string; data
   img.writeUInt32BE(16, 20); // cluster_bits
   be64(img, 24, virtualSize);
   const l2Entries = cluster / 8;
-  const l1Size = Math.ceil(virtualSize / (cluster * l2Entries));
-  img.writeUInt32BE(l1Size, 36);
+  const perL1 = BigInt(cluster * l2Entries);
+  const l1Size = Number((BigInt(virtualSize) + perL1 - 1n) / perL1);
+  img.writeUInt32BE(Math.min(l1Size, 0xffffffff), 36);
   be64(img, 40, 3 * cluster); // l1_table_offset
   be64(img, 48, cluster); // refcount_table_offset
   img.writeUInt32BE(1, 56); // refcount_table_clusters
-  if (opts.dataFileBit) be64(img, 72, 4);
+  be64(img, 72, (opts.incompatible ?? 0n) | (opts.dataFileBit ? 4n : 0n));
   img.writeUInt32BE(4, 96); // refcount_order
   img.writeUInt32BE(104, 100); // header_length
   let o = 104;
@@ -53,14 +67,17 @@ export function qcow2(virtualSize = 64 * MiB, opts: { backingFile?: string; data
 }
 
 /** VMDK monolithicSparse: header, descriptor at sector 1, grain directory + one grain table, one data grain. */
-export function vmdk(capacitySectors = 8192, opts: { createType?: string; extent?: string } = {}): Buffer {
+export function vmdk(
+  capacitySectors: number | bigint = 8192,
+  opts: { createType?: string; extent?: string; descriptor?: string; descSectors?: number; footer?: boolean } = {},
+): Buffer {
   const sector = 512;
   const grainSize = 128; // sectors (64 KiB)
-  const descSectors = 20;
-  const gdOffset = 21;
-  const gtOffset = 22;
+  const descSectors = opts.descSectors ?? 20;
+  const gdOffset = 1 + descSectors;
+  const gtOffset = gdOffset + 1;
   const gtesPerGt = 512;
-  const grains = Math.ceil(capacitySectors / grainSize);
+  const grains = Math.min(Math.ceil(Number(capacitySectors) / grainSize), 1 << 16);
   const gts = Math.ceil(grains / gtesPerGt);
   const gtSectors = Math.ceil((gts * gtesPerGt * 4) / sector);
   const overhead = Math.ceil((gtOffset + gtSectors) / grainSize) * grainSize;
@@ -74,10 +91,10 @@ export function vmdk(capacitySectors = 8192, opts: { createType?: string; extent
   le64(img, 36, descSectors);
   img.writeUInt32LE(gtesPerGt, 44);
   le64(img, 48, 0);
-  le64(img, 56, gdOffset);
+  le64(img, 56, opts.footer ? 0xffffffffffffffffn : gdOffset);
   le64(img, 64, overhead);
   img.write('\n \r\n', 73, 'latin1');
-  const desc = [
+  const desc = opts.descriptor ?? [
     '# Disk DescriptorFile',
     'version=1',
     'CID=fffffffe',
@@ -90,14 +107,21 @@ export function vmdk(capacitySectors = 8192, opts: { createType?: string; extent
     'ddb.virtualHWVersion = "4"',
     '',
   ].join('\n');
-  img.write(desc, sector, 'latin1');
+  img.write(desc, sector, descSectors * sector, 'latin1');
   for (let i = 0; i < gts; i++) img.writeUInt32LE(gtOffset + (i * gtesPerGt * 4) / sector, gdOffset * sector + i * 4);
   img.writeUInt32LE(overhead, gtOffset * sector); // grain 0 → first data grain
-  randomBytes(grainSize * sector).copy(img, overhead * sector);
-  return img;
+  noise(grainSize * sector, 1).copy(img, overhead * sector);
+  if (!opts.footer) return img;
+  // streamOptimized layout: footer marker, a copy of the header with the real gdOffset, end-of-stream marker.
+  const tail = Buffer.alloc(3 * sector);
+  tail.writeUInt32LE(3, 12);
+  img.copy(tail, sector, 0, sector);
+  le64(tail, sector + 56, gdOffset);
+  return Buffer.concat([img, tail]);
 }
 
-function vhdFooterBytes(size: number, type: 2 | 3 | 4, dataOffset: number): Buffer {
+/** A VHD footer with a valid checksum. */
+export function vhdFooterBytes(size: number | bigint, type: number, dataOffset: number): Buffer {
   const f = Buffer.alloc(512);
   f.write('conectix', 0, 'latin1');
   f.writeUInt32BE(2, 8);
@@ -107,15 +131,15 @@ function vhdFooterBytes(size: number, type: 2 | 3 | 4, dataOffset: number): Buff
   f.write('tsts', 28, 'latin1');
   be64(f, 40, size);
   be64(f, 48, size);
-  const sectors = size / 512;
+  const sectors = Number(size) / 512;
   const heads = 16;
   const spt = 63;
   const cyl = Math.floor(sectors / (heads * spt));
-  f.writeUInt16BE(cyl, 56);
+  f.writeUInt16BE(Math.min(cyl, 0xffff), 56);
   f.writeUInt8(heads, 58);
   f.writeUInt8(spt, 59);
   f.writeUInt32BE(type, 60);
-  randomBytes(16).copy(f, 68);
+  noise(16, Number(BigInt(size) % 0xfffffffn) + type).copy(f, 68);
   let sum = 0;
   for (const b of f) sum += b;
   f.writeUInt32BE(~sum >>> 0, 64);
@@ -124,7 +148,7 @@ function vhdFooterBytes(size: number, type: 2 | 3 | 4, dataOffset: number): Buff
 
 /** Fixed VHD: raw data followed by the 512-byte footer. */
 export function vhdFixed(size = 2 * MiB): Buffer {
-  return Buffer.concat([randomBytes(size), vhdFooterBytes(size, 2, 0)]);
+  return Buffer.concat([noise(size, size), vhdFooterBytes(size, 2, 0)]);
 }
 
 /** Dynamic (or differencing, type 4) VHD: footer copy, dynamic header, BAT, footer. */
@@ -151,29 +175,40 @@ function guidLE(s: string): Buffer {
   return Buffer.concat([Buffer.from(b.subarray(0, 4)).reverse(), Buffer.from(b.subarray(4, 6)).reverse(), Buffer.from(b.subarray(6, 8)).reverse(), b.subarray(8)]);
 }
 
-/** VHDX: file identifier, region table at 192 KiB, metadata region at 256 KiB with the virtual disk size. */
-export function vhdx(virtualSize = 64 * MiB): Buffer {
-  const img = Buffer.alloc(1 * MiB);
+/**
+ * VHDX: file identifier, region table at 192 KiB, metadata region (at 256 KiB unless `metaOffset`
+ * says otherwise, as qemu's 2 MiB) whose table lists the virtual disk size item (at 64 KiB into the
+ * region, as the specification asks) and, with `parent`, a parent locator.
+ */
+export function vhdx(virtualSize: number | bigint = 64 * MiB, opts: { metaOffset?: number; parent?: boolean } = {}): Buffer {
+  const meta = opts.metaOffset ?? 256 * 1024;
+  const img = Buffer.alloc(Math.max(1 * MiB, Math.ceil((meta + 65536 + 4096) / MiB) * MiB));
   img.write('vhdxfile', 0, 'latin1');
   const region = 192 * 1024;
   img.write('regi', region, 'latin1');
   img.writeUInt32LE(1, region + 8);
   guidLE('8b7ca206-4790-4b9a-b8fe-575f050f886e').copy(img, region + 16);
-  const meta = 256 * 1024;
   le64(img, region + 32, meta);
-  img.writeUInt32LE(64 * 1024, region + 40);
+  img.writeUInt32LE(1 * MiB, region + 40);
   img.writeUInt32LE(1, region + 44);
   img.write('metadata', meta, 'latin1');
-  img.writeUInt16LE(1, meta + 10);
+  img.writeUInt16LE(opts.parent ? 2 : 1, meta + 10);
   guidLE('2fa54224-cd1b-4876-b211-5dbed83bf4b8').copy(img, meta + 32);
-  img.writeUInt32LE(65536 - 8, meta + 48);
+  img.writeUInt32LE(65536, meta + 48);
   img.writeUInt32LE(8, meta + 52);
-  le64(img, meta + 65536 - 8, virtualSize);
+  img.writeUInt32LE(6, meta + 56); // IsVirtualDisk | IsRequired
+  le64(img, meta + 65536, virtualSize);
+  if (opts.parent) {
+    guidLE('a8d35f2d-b30b-454d-abf7-d3d84834ab0c').copy(img, meta + 64);
+    img.writeUInt32LE(65536 + 8, meta + 80);
+    img.writeUInt32LE(64, meta + 84);
+    img.writeUInt32LE(6, meta + 88);
+  }
   return img;
 }
 
 /** VDI (VirtualBox) header. */
-export function vdi(virtualSize = 32 * MiB): Buffer {
+export function vdi(virtualSize: number | bigint = 32 * MiB): Buffer {
   const img = Buffer.alloc(2 * 4096);
   img.write('<<< Oracle VM VirtualBox Disk Image >>>\n', 0, 'latin1');
   img.writeUInt32LE(0xbeda107f, 0x40);
@@ -202,7 +237,7 @@ export function iso(blocks = 40): Buffer {
   img.writeUInt8(255, term);
   img.write('CD001', term + 1, 'latin1');
   img.writeUInt8(1, term + 6);
-  randomBytes(2048 * 4).copy(img, 20 * 2048);
+  noise(2048 * 4, blocks).copy(img, 20 * 2048);
   return img;
 }
 
@@ -213,8 +248,8 @@ export function ploop(): Buffer {
 }
 
 /** Raw data that looks like nothing in particular. */
-export function raw(size = 300_000): Buffer {
-  const b = randomBytes(size);
+export function raw(size = 300_000, seed = size): Buffer {
+  const b = noise(size, seed);
   b.fill(0, 0, 512);
   return b;
 }
