@@ -36,7 +36,8 @@ const KEEP = process.env.TEMPEST_KEEP === '1';
 /** Two file stores whose ids are in alphabetical order, as Tempest's multi-store waiter compares sorted ids. */
 const STORES = 'cheap:file,fast:file';
 
-const log = (msg: string) => console.log(`tempest-lane: ${msg}`);
+const t0 = Date.now();
+const log = (msg: string) => console.log(`tempest-lane: [${Math.round((Date.now() - t0) / 1000)} s] ${msg}`);
 
 /** Runs a command, its output appended to `logFile` (and echoed when `echo`); resolves with the exit code. */
 function runLogged(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; echo?: boolean }): Promise<number> {
@@ -91,7 +92,6 @@ async function main(): Promise<number> {
     console.error(`tempest-lane: ${unavailable}`);
     return 1;
   }
-  const started = Date.now();
   const root = mkdtempSync(join(tmpdir(), 'glance-ts-tempest-'));
   const ws = join(root, 'workspace');
   const home = join(root, 'home');
@@ -136,6 +136,7 @@ async function main(): Promise<number> {
       METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs'),
     });
     await ks.setImageEndpoint(svc.url);
+    log('tempest init');
 
     const env: NodeJS.ProcessEnv = {
       PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`,
@@ -155,9 +156,8 @@ async function main(): Promise<number> {
 
     log(`tempest run --regex '${REGEX}' --concurrency ${CONCURRENCY}`);
     const runLog = join(root, 'tempest-run.log');
-    const t0 = Date.now();
     const code = await runLogged('tempest', ['run', '--regex', REGEX, '--concurrency', String(CONCURRENCY)], { cwd: ws, env, logFile: runLog, echo: true });
-    log(`tempest run exited ${code} after ${Math.round((Date.now() - t0) / 1000)} s`);
+    log(`tempest run exited ${code}`);
 
     const last = await capture('stestr', ['last', '--subunit'], { cwd: ws, env });
     if (last.code !== 0 || !last.out.length) throw new Error(`stestr last --subunit failed: ${last.err}`);
@@ -180,7 +180,7 @@ async function main(): Promise<number> {
     if (!gateOk) {
       console.log(`\ntempest-lane: GATE NOT MET: needs 0 failed and at least ${MIN_PASSED} passed (tempest exit ${code})${KEEP ? `; logs in ${root}` : ''}`);
     }
-    log(`wall time ${Math.round((Date.now() - started) / 1000)} s`);
+    log('done');
     console.log(`tempest: ${s.passed.length} passed, ${s.failed.length} failed, ${s.skipped.length} skipped`);
     return gateOk ? 0 : 1;
   } finally {
