@@ -28,7 +28,9 @@ export interface TempestConfOptions {
  * credentials (Tempest creates its own projects and users with the admin account), only the
  * image service available, interoperable import enabled and os_glance_* reserved (as since
  * Wallaby). Location management and the image cache stay off, as in Glance's defaults
- * (show_multiple_locations = False, no cache middleware).
+ * (show_multiple_locations = False, no cache middleware). With the cache on, Tempest's cache
+ * test expects a queued image to stay queued until a periodic prefetcher runs (Glance: every
+ * 300 s); this service prefetches at once, so that assertion would race.
  */
 export function tempestConf(o: TempestConfOptions): string {
   return `[DEFAULT]

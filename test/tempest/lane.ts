@@ -174,7 +174,9 @@ async function main(): Promise<number> {
     if (s.failed.length) {
       console.log('\nFailed:');
       for (const t of s.failed) console.log(`  ${t.id}\n${t.reason.split('\n').slice(-25).map((l) => `    ${l}`).join('\n')}`);
-      console.log(`\nservice log (last lines):\n${svc.log().split('\n').slice(-40).join('\n')}`);
+      // Warnings and errors only: the request lines are in the full log (TEMPEST_KEEP=1).
+      const problems = svc.log().split('\n').filter((l) => /^\{"level":[456]0,/.test(l));
+      console.log(`\nservice warnings and errors (last 30):\n${problems.slice(-30).join('\n') || '(none)'}`);
     }
     const gateOk = s.failed.length === 0 && s.passed.length >= MIN_PASSED && code === (s.failed.length ? 1 : 0);
     if (!gateOk) {
