@@ -162,7 +162,7 @@ async function main(): Promise<number> {
     const last = await capture('stestr', ['last', '--subunit'], { cwd: ws, env });
     if (last.code !== 0 || !last.out.length) throw new Error(`stestr last --subunit failed: ${last.err}`);
     const { Readable } = await import('node:stream');
-    const parsed = await capture('python3', [join(PROJECT_ROOT, 'test', 'tempest', 'subunit-results.py')], { cwd: ws, env, input: Readable.from([last.out]) });
+    const parsed = await capture('/usr/bin/python3', [join(PROJECT_ROOT, 'test', 'tempest', 'subunit-results.py')], { cwd: ws, env, input: Readable.from([last.out]) });
     if (parsed.code !== 0) throw new Error(`reading the subunit stream failed: ${parsed.err}`);
     const results: TestResult[] = parsed.out.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult);
     const s = summarize(results);

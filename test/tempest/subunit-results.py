@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Reads a subunit v2 stream (stdin) and prints one JSON object per test:
 {"id": ..., "status": ..., "reason": ...}. `reason` holds the skip reason, or
 the traceback of a failure. Uses python3-subunit and testtools, which Debian's
