@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import type { Logger } from '../log.js';
+import { isCanonicalUuid } from '../domain/ids.js';
 import { readIndex, writeIndex, type Entry } from './index-file.js';
 import { FillStream, VerificationError } from './fill.js';
 import { FileRangeStream } from '../stores/file-stream.js';
@@ -37,7 +38,6 @@ export interface Served {
   source: 'cache' | 'store';
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface Flight {
   done: Promise<boolean>;
@@ -110,7 +110,7 @@ export class ImageCache {
       const e = known.get(name);
       const p = join(this.dir, name);
       const st = await stat(p).catch(() => undefined);
-      if (e && UUID_RE.test(name) && st?.isFile() && st.size === e.size) {
+      if (e && isCanonicalUuid(name) && st?.isFile() && st.size === e.size) {
         this.entries.set(name, e);
         this.cachedBytes += e.size;
       } else {
@@ -118,7 +118,7 @@ export class ImageCache {
         removed++;
       }
     }
-    for (const id of data.queued) if (UUID_RE.test(id) && !this.queue.includes(id)) this.queue.push(id);
+    for (const id of data.queued) if (isCanonicalUuid(id) && !this.queue.includes(id)) this.queue.push(id);
     const pruned = await this.prune();
     this.log.info({ dir: this.dir, cached_images: this.entries.size, cached_bytes: this.cachedBytes, queued: this.queue.length, removed_files: removed, pruned_files: pruned.files }, 'image cache ready');
     await this.save();

@@ -123,7 +123,7 @@ export class CacheService {
 
   /** The image by id, as the caller may see it (404 otherwise). */
   private async visibleImage(ctx: RequestContext, id: string): Promise<LoadedImage | null> {
-    const found = await this.o.images.find(id.toLowerCase());
+    const found = await this.o.images.find(id);
     if (!found) return null;
     if (!this.o.policy.can(ctx, 'get_image', 'Image', found.doc)) return null;
     return found;
@@ -149,7 +149,8 @@ export class CacheService {
 
   /** DELETE /v2/cache/{id}: remove the cached copy and the queue entry. */
   async remove(ctx: RequestContext, id: string): Promise<void> {
-    const key = id.toLowerCase();
+    // ids arrive canonical (src/http/api.ts)
+    const key = id;
     const found = await this.visibleImage(ctx, key);
     const cache = this.o.cache;
     if (!found && !(cache && (cache.isCached(key) || cache.queued().includes(key)))) throw notFound(`No image found with ID ${id}`);

@@ -70,6 +70,7 @@ export const SETTINGS = {
   JWT_ROLES_CLAIM: s('string', 'roles', 'JWT claim holding the role names (array or comma-separated string).'),
   JWT_USER_CLAIM: s('string', 'sub', 'JWT claim holding the user id.'),
   UPLOAD_IDLE_TIMEOUT: s('int', 120, 'Seconds an upload or stage may go without receiving a byte before it is abandoned (the image returns to queued).', { min: 1 }),
+  REQUIRE_IMAGE_FORMAT_MATCH: s('bool', true, 'Refuse image data whose content is not the declared disk_format (415), as Glance 2024.2+. With false, a mismatch is accepted as before 2024.2, but content recognised as a format is still held to that format\'s safety checks (backing files, external data files, extents).'),
   SHOW_IMAGE_DIRECT_URL: s('bool', false, 'Show `direct_url` (the first location) in image responses.'),
   POLICY_FILE: s<string | null>('string', null, 'oslo.policy YAML/JSON file overriding the default rules of policies/defaults.yaml (e.g. `"publicize_image": "role:admin or role:member"`); an unknown rule name or bad syntax stops the service.'),
   ENABLED_BACKENDS: s('list', [] as string[], 'Image stores as comma-separated `id:type` (types: file, gridfs, http), e.g. `fast:file,db:gridfs,web:http`. Unset: one file store `file` and no multi-store API.'),

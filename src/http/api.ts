@@ -6,6 +6,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Authenticator } from '../authn/authenticate.js';
 import { anonymousContext, type RequestContext } from '../authn/context.js';
 import { DomainError } from '../domain/errors.js';
+import { canonicalId } from '../domain/ids.js';
 import type { Logger } from '../log.js';
 import type { Call, Handler, OperationId, Result } from './types.js';
 
@@ -72,6 +73,9 @@ export function describeValidationError(e: ErrorObject): string {
   if (!field) return `Invalid ${place}: ${place === 'request body' ? 'the body ' : ''}${what}.`;
   return `Invalid value for '${field}' in ${place}: ${what}.`;
 }
+
+/** Path parameters naming a UUID-keyed record: any letter case names the record's canonical id. */
+const ID_PARAMS = new Set(['image_id', 'task_id']);
 
 /** Path parameters arrive percent-encoded; each is decoded exactly once. */
 function decodeParam(name: string, raw: string): string {
@@ -239,7 +243,11 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     const ctx = await authenticate(plan, args);
 
     const path: Record<string, string> = {};
-    for (let i = 0; i < plan.paramNames.length; i++) path[plan.paramNames[i]] = decodeParam(plan.paramNames[i], m.params[i] ?? '');
+    for (let i = 0; i < plan.paramNames.length; i++) {
+      const name = plan.paramNames[i];
+      const value = decodeParam(name, m.params[i] ?? '');
+      path[name] = ID_PARAMS.has(name) ? canonicalId(value) : value;
+    }
     const query: Record<string, unknown> = { ...request.query };
     for (const name of plan.arrayQuery) if (typeof query[name] === 'string') query[name] = [query[name]];
     const parameters: Record<string, unknown> = { path, query, header: request.headers, cookie: NO_COOKIES };

@@ -19,7 +19,7 @@ export function send(res: Response, result: Result): void {
     if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'application/octet-stream');
     // Not stream.pipeline: it would destroy the response on a read error, and a store that
     // fails before the first byte deserves a real error response rather than a reset.
-    stream.once('error', (err: unknown) => {
+    const failed = (err: unknown) => {
       stream.unpipe(res);
       if (res.headersSent) {
         res.destroy(err as Error); // mid-body: only cutting the connection tells the client
@@ -29,7 +29,10 @@ export function send(res: Response, result: Result): void {
       const status = err instanceof DomainError ? STATUS[err.kind] : 503;
       const message = err instanceof DomainError ? err.message : 'The image data could not be read from its store.';
       send(res, { status, body: errorBody(status, message, res.getHeader('x-openstack-request-id') as string | undefined) });
-    });
+    };
+    // A stream can fail before it gets here (its errors were captured where it was opened).
+    if (stream.errored) return failed(stream.errored);
+    stream.once('error', failed);
     res.once('close', () => {
       if (!res.writableFinished) stream.destroy(); // the client went away: stop reading the store
     });

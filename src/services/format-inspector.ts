@@ -149,8 +149,9 @@ export function inspect(head: Buffer, tail: Buffer | null, totalSize: number | n
 const RAW_LIKE = new Set(['raw', 'aki', 'ari', 'ami']);
 
 /** The refusal for `found` under the declared disk_format, or null when acceptable. */
-export function verdict(declared: string, found: Inspection): string | null {
+export function verdict(declared: string, found: Inspection, requireFormatMatch = true): string | null {
   if (found.unsafe) return `Image is not acceptable: ${found.unsafe}.`;
+  if (!requireFormatMatch) return null;
   const want = RAW_LIKE.has(declared) ? 'raw' : declared;
   if (found.format !== want) return `Image data does not match disk_format ${declared}: it looks like ${found.format}.`;
   return null;
@@ -169,7 +170,10 @@ export class FormatInspector extends Transform {
   private decided = false;
   result?: Inspection;
 
-  constructor(private readonly declaredFormat: string) {
+  constructor(
+    private readonly declaredFormat: string,
+    private readonly opts: { requireFormatMatch?: boolean } = {},
+  ) {
     super();
   }
 
@@ -198,7 +202,7 @@ export class FormatInspector extends Transform {
     const found = inspect(head, final ? this.tail : null, final ? this.total : null);
     if (!found) return null;
     this.decided = true;
-    const why = verdict(this.declaredFormat, found);
+    const why = verdict(this.declaredFormat, found, this.opts.requireFormatMatch ?? true);
     if (why) return new DomainError('UnsupportedMediaType', why);
     if (final) {
       this.result = found;

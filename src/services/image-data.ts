@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Collection, Db, Document } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
@@ -23,6 +23,7 @@ import type { ImageAuthorizer } from './image-authz.js';
 import { FormatInspector } from './format-inspector.js';
 import { StoreRegistry } from '../stores/registry.js';
 import { warmHashWorkers } from '../stores/hashing.js';
+import { captureErrors } from '../stores/stream-errors.js';
 import { guardedFetch, fetchFailure, SsrfRefused } from '../stores/ssrf.js';
 import type { ByteRange, StoreDriver, WriteResult } from '../stores/store.js';
 
@@ -290,10 +291,9 @@ export class ImageDataService {
    * destroyed by us (so an error response can still be sent); a client disconnect fails the write.
    */
   private async receive(req: IncomingMessage, store: StoreDriver, imageId: string, diskFormat: string | null, maxSize: number): Promise<{ written: WriteResult; virtualSize: number | null }> {
-    const inspector = diskFormat ? new FormatInspector(diskFormat) : null;
-    const { PassThrough } = await import('node:stream');
-    const entry = inspector ?? new PassThrough();
-    const onAbort = () => entry.destroy(new DomainError('Invalid', 'The client disconnected before the upload completed.'));
+    const inspector = diskFormat ? new FormatInspector(diskFormat, { requireFormatMatch: this.d.config.REQUIRE_IMAGE_FORMAT_MATCH }) : null;
+    const entry = captureErrors(inspector ?? new PassThrough());
+    const onAbort = () => entry.stream.destroy(new DomainError('Invalid', 'The client disconnected before the upload completed.'));
     const onClose = () => {
       if (!req.complete) onAbort();
     };
@@ -303,15 +303,18 @@ export class ImageDataService {
     // A stalled client is cut off after UPLOAD_IDLE_TIMEOUT seconds without a byte.
     const idle = this.d.config.UPLOAD_IDLE_TIMEOUT * 1000;
     req.setTimeout(idle, () => {
-      entry.destroy(new DomainError('Invalid', `No data received for ${this.d.config.UPLOAD_IDLE_TIMEOUT} s; upload abandoned.`));
+      entry.stream.destroy(new DomainError('Invalid', `No data received for ${this.d.config.UPLOAD_IDLE_TIMEOUT} s; upload abandoned.`));
       req.destroy();
     });
-    req.pipe(entry);
+    req.pipe(entry.stream);
     try {
-      const written = await store.write(imageId, entry, { hashAlgo: this.d.config.HASHING_ALGORITHM, maxSize });
+      const written = await store.write(imageId, entry.stream, { hashAlgo: this.d.config.HASHING_ALGORITHM, maxSize });
       return { written, virtualSize: inspector?.result?.virtualSize ?? null };
-    } catch (e) {
-      req.unpipe(entry);
+    } catch (caught) {
+      req.unpipe(entry.stream);
+      // The inspector's refusal (415) explains the failure better than the store's premature close.
+      const first = entry.error();
+      const e = first instanceof DomainError ? first : caught;
       if (e instanceof DomainError) throw new DomainError(e.kind, e.message, { ...e.headers, Connection: 'close' });
       throw e;
     } finally {
@@ -406,7 +409,8 @@ export class ImageDataService {
       const store = this.stores.forLocation(loc);
       if (!store) continue;
       try {
-        return await store.read(loc.url, range);
+        // Handed on across awaits (cache, handler) before the response attaches to it.
+        return captureErrors(await store.read(loc.url, range)).stream;
       } catch (e) {
         last = e;
         this.d.log.warn({ err: e, image_id: img._id, url: loc.url }, 'image location could not be read');
@@ -611,20 +615,23 @@ export class ImageDataService {
         try {
           // The first copy comes from the source (inspected); further copies from the first store.
           const first = done[0];
-          const input = first ? await first.store.read(first.w.url) : await source();
-          const inspector = !first && !copy ? new FormatInspector(current.disk_format!) : null;
-          let data: Readable = input;
+          const input = captureErrors(first ? await first.store.read(first.w.url) : await source());
+          const inspector = !first && !copy ? captureErrors(new FormatInspector(current.disk_format!, { requireFormatMatch: this.d.config.REQUIRE_IMAGE_FORMAT_MATCH })) : null;
+          let data: Readable = input.stream;
           if (inspector) {
-            input.on('error', (e) => inspector.destroy(e));
-            data = input.pipe(inspector);
+            input.stream.on('error', (e) => inspector.stream.destroy(e));
+            data = input.stream.pipe(inspector.stream);
           }
           let w: WriteResult;
           try {
             w = await store.write(id, data, { hashAlgo: this.d.config.HASHING_ALGORITHM, maxSize: budget });
+          } catch (caught) {
+            const refusal = inspector?.error();
+            throw refusal instanceof DomainError ? refusal : caught;
           } finally {
-            if (!input.destroyed && !input.readableEnded) input.destroy();
+            if (!input.stream.destroyed && !input.stream.readableEnded) input.stream.destroy();
           }
-          if (inspector) virtualSize = inspector.result?.virtualSize ?? null;
+          if (inspector) virtualSize = inspector.stream.result?.virtualSize ?? null;
           if (copy && current.checksum && w.checksum !== current.checksum) {
             await store.delete(w.url);
             throw new Error(`copied data does not match the image checksum`);

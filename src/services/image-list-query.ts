@@ -1,5 +1,6 @@
 import type { Document, Filter } from 'mongodb';
 import { invalid } from '../domain/errors.js';
+import { canonicalId } from '../domain/ids.js';
 import { propertyField, type SortKey } from '../repositories/images.js';
 
 /**
@@ -80,6 +81,8 @@ function dateFilter(param: string, raw: string): Filter<Document> {
   const mongoOp = { gt: '$gt', gte: '$gte', lt: '$lt', lte: '$lte', eq: '$eq', neq: '$ne' }[op]!;
   return { [param]: { [mongoOp]: t } };
 }
+
+const canonicalOrNull = (v: string | null): string | null => (v === null ? null : canonicalId(v));
 
 function intValue(param: string, raw: string): number {
   if (!/^-?\d+$/.test(raw)) throw invalid(`Invalid value for '${param}': must be an integer.`);
@@ -171,7 +174,7 @@ export function parseListQuery(q: URLSearchParams, cfg: { defaultLimit: number; 
   }
   return {
     limit,
-    marker: q.get('marker'),
+    marker: canonicalOrNull(q.get('marker')),
     sort: parseSort(q),
     visibility: visibility as ListQuery['visibility'],
     memberStatus: memberStatus as ListQuery['memberStatus'],

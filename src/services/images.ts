@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { canonicalId } from '../domain/ids.js';
 import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import type { Notifier } from '../notifier/notifier.js';
@@ -164,7 +165,8 @@ export class ImagesService {
     }
     this.d.schemas.validateImage(body);
     for (const [k, v] of Object.entries(body)) assertStorable(k, v);
-    const id = body.id === undefined ? randomUUID() : String(body.id);
+    // One spelling per UUID: an upper-case twin of another project's id is the same id (409).
+    const id = body.id === undefined ? randomUUID() : canonicalId(String(body.id));
     const owner = body.owner === undefined ? ctx.projectId : (body.owner as string | null);
     const visibility = (body.visibility as Visibility | undefined) ?? 'shared';
     const target = { owner, visibility, protected: body.protected ?? false };

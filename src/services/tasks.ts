@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import { forbidden, invalid, notFound } from '../domain/errors.js';
+import { canonicalId, isUuid } from '../domain/ids.js';
 import { PROJECT_ROOT } from '../openapi.js';
 import type { TaskRecord, TasksRepository } from '../repositories/tasks.js';
 import type { ImageAuthorizer } from './image-authz.js';
@@ -16,7 +17,6 @@ import type { ImagesService } from './images.js';
 import type { ImageDataService } from './image-data.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATUSES = ['pending', 'processing', 'success', 'failure'];
 const SORT_KEYS = ['created_at', 'updated_at', 'id', 'status', 'type', 'expires_at', 'owner'];
 
@@ -89,9 +89,11 @@ export class TasksService {
     }
     const dir = sortDir === 'asc' ? 1 : -1;
     const field = sortKey === 'id' ? '_id' : sortKey;
-    const marker = q.get('marker');
-    if (marker !== null) {
-      if (!UUID_RE.test(marker)) throw invalid('Invalid marker format');
+    const rawMarker = q.get('marker');
+    if (rawMarker !== null) {
+      if (!isUuid(rawMarker)) throw invalid('Invalid marker format');
+      const marker = canonicalId(rawMarker);
+      if (!isUuid(marker)) throw invalid('Invalid marker format');
       const m = await this.d.tasks.col.findOne({ $and: [{ _id: marker as never, deleted: false }, this.scope(ctx)] });
       if (!m) throw notFound(`Task with the given ID ${marker} not found`);
       const v = m[field];

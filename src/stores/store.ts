@@ -5,6 +5,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
+import { isCanonicalUuid } from '../domain/ids.js';
 import { BATCH, RemoteHash, SharedBatch } from './hashing.js';
 
 export type StoreType = 'file' | 'gridfs' | 'http';
@@ -51,12 +52,13 @@ export interface StoreDriver {
   properties(): Record<string, unknown>;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Image ids become file names and object ids: only canonical UUIDs are accepted. */
+/**
+ * Image ids become file names and object ids: only canonical (lower-case) UUIDs are accepted.
+ * Folding the case here instead would let two catalogue ids share one object.
+ */
 export function assertImageId(id: string): string {
-  if (!UUID_RE.test(id)) throw new DomainError('Invalid', `Image id ${JSON.stringify(id).slice(0, 80)} is not a UUID.`);
-  return id.toLowerCase();
+  if (!isCanonicalUuid(id)) throw new DomainError('Invalid', `Image id ${JSON.stringify(id).slice(0, 80)} is not a UUID in canonical (lower-case) form.`);
+  return id;
 }
 
 export const HASH_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1', 'md5'] as const;

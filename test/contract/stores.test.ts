@@ -89,6 +89,16 @@ export function runStoreContract(name: string, make: () => Promise<{ store: Stor
       assert.equal(await store.exists('file:///etc/passwd'), false);
     });
 
+    it('never folds the case of an image id: an upper-case twin is refused, not aliased', async () => {
+      const id = randomUUID().replace(/^./, 'a');
+      const mine = await store.write(id, Readable.from([Buffer.from('mine')]), { hashAlgo: 'sha512' });
+      await assert.rejects(store.write(id.toUpperCase(), Readable.from([Buffer.from('theirs')]), { hashAlgo: 'sha512' }), /not a UUID in canonical/);
+      assert.equal(store.owns(mine.url.replace(id, id.toUpperCase())), false);
+      await store.delete(mine.url.replace(id, id.toUpperCase())).catch(() => undefined);
+      assert.equal((await drain(await store.read(mine.url))).toString(), 'mine');
+      await store.delete(mine.url);
+    });
+
     it('overwrites leftovers of an earlier attempt for the same image', async () => {
       const id = randomUUID();
       await store.write(id, Readable.from([Buffer.from('first attempt')]), { hashAlgo: 'sha512' });
