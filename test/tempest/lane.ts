@@ -19,12 +19,13 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded.js';
 import { PROJECT_ROOT } from '../../src/openapi.js';
-import { keystoneUnavailableReason, PASSWORD, startKeystone, type Keystone } from '../helpers/keystone.js';
+import { freePort, keystoneUnavailableReason, PASSWORD, startKeystone, type Keystone } from '../helpers/keystone.js';
 import { startService, type Service } from '../e2e/helpers.js';
 import { tempestConf, tempestUnavailableReason } from './config.js';
 import { summarize, type TestResult } from './results.js';
@@ -125,19 +126,11 @@ async function main(): Promise<number> {
     await new Promise<void>((r) => web!.listen(0, '127.0.0.1', () => r()));
     const httpImage = `http://127.0.0.1:${(web.address() as AddressInfo).port}/image.raw`;
 
-    log('starting Keystone');
-    ks = await startKeystone();
-    log(`starting the service (stores ${STORES})`);
-    svc = await startService(ks, {
-      ENABLED_BACKENDS: STORES,
-      HTTP_ALLOWED_HOSTS: '127.0.0.1',
-      // Tempest uploads random bytes under every disk format, as a standard Glance accepts.
-      REQUIRE_IMAGE_FORMAT_MATCH: 'false',
-      METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs'),
-    });
-    await ks.setImageEndpoint(svc.url);
-    log('tempest init');
-
+    // Keystone, the service and the tempest workspace start side by side: the service needs only
+    // Keystone's URL until the first request, and `tempest init` needs neither.
+    const ksPort = await freePort();
+    const ksUrl = `http://127.0.0.1:${ksPort}/v3`;
+    log(`starting Keystone, the service (stores ${STORES}) and a tempest workspace`);
     const env: NodeJS.ProcessEnv = {
       PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`,
       HOME: home,
@@ -149,10 +142,22 @@ async function main(): Promise<number> {
       PYTHONWARNINGS: 'ignore',
     };
     const initLog = join(root, 'tempest-init.log');
-    if ((await runLogged('tempest', ['init', '--workspace-path', join(home, 'workspace.yaml'), ws], { cwd: root, env, logFile: initLog })) !== 0) {
-      throw new Error(`tempest init failed (log: ${initLog})`);
-    }
-    writeFileSync(join(ws, 'etc', 'tempest.conf'), tempestConf({ keystoneUrl: ks.url, adminPassword: PASSWORD, httpImage, workspace: ws }));
+    const [ksR, svcR, initR] = await Promise.allSettled([
+      startKeystone({ port: ksPort }).then((k) => ((ks = k), log('Keystone is up'), k)),
+      startService({ url: ksUrl }, {
+        ENABLED_BACKENDS: STORES,
+        HTTP_ALLOWED_HOSTS: '127.0.0.1',
+        // Tempest uploads random bytes under every disk format, as a standard Glance accepts.
+        REQUIRE_IMAGE_FORMAT_MATCH: 'false',
+        METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs'),
+      }).then((v) => ((svc = v), log('the service is up'), v)),
+      runLogged('tempest', ['init', '--workspace-path', join(home, 'workspace.yaml'), ws], { cwd: root, env, logFile: initLog }),
+    ]);
+    for (const r of [ksR, svcR]) if (r.status === 'rejected') throw r.reason;
+    if (initR.status === 'rejected') throw initR.reason;
+    if (initR.value !== 0) throw new Error(`tempest init failed (log: ${initLog})`);
+    await ks!.setImageEndpoint(svc!.url);
+    writeFileSync(join(ws, 'etc', 'tempest.conf'), tempestConf({ keystoneUrl: ksUrl, adminPassword: PASSWORD, httpImage, workspace: ws }));
 
     log(`tempest run --regex '${REGEX}' --concurrency ${CONCURRENCY}`);
     const runLog = join(root, 'tempest-run.log');
@@ -161,7 +166,6 @@ async function main(): Promise<number> {
 
     const last = await capture('stestr', ['last', '--subunit'], { cwd: ws, env });
     if (last.code !== 0 || !last.out.length) throw new Error(`stestr last --subunit failed: ${last.err}`);
-    const { Readable } = await import('node:stream');
     const parsed = await capture('/usr/bin/python3', [join(PROJECT_ROOT, 'test', 'tempest', 'subunit-results.py')], { cwd: ws, env, input: Readable.from([last.out]) });
     if (parsed.code !== 0) throw new Error(`reading the subunit stream failed: ${parsed.err}`);
     const results: TestResult[] = parsed.out.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult);
@@ -175,7 +179,7 @@ async function main(): Promise<number> {
       console.log('\nFailed:');
       for (const t of s.failed) console.log(`  ${t.id}\n${t.reason.split('\n').slice(-25).map((l) => `    ${l}`).join('\n')}`);
       // Warnings and errors only: the request lines are in the full log (TEMPEST_KEEP=1).
-      const problems = svc.log().split('\n').filter((l) => /^\{"level":[456]0,/.test(l));
+      const problems = svc!.log().split('\n').filter((l) => /^\{"level":[456]0,/.test(l));
       console.log(`\nservice warnings and errors (last 30):\n${problems.slice(-30).join('\n') || '(none)'}`);
     }
     const gateOk = s.failed.length === 0 && s.passed.length >= MIN_PASSED && code === (s.failed.length ? 1 : 0);
