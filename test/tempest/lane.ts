@@ -118,8 +118,10 @@ async function main(): Promise<number> {
       process.env.TEST_MONGODB_URI = mongo.uri;
     }
     const bytes = fixtureBytes();
+    let downloads = 0;
     web = createServer((req, res) => {
       if (req.url?.split('#')[0] === '/image.raw' && (req.method === 'GET' || req.method === 'HEAD')) {
+        if (req.method === 'GET') downloads++;
         res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length }).end(req.method === 'GET' ? bytes : undefined);
       } else res.writeHead(404).end();
     });
@@ -170,6 +172,10 @@ async function main(): Promise<number> {
     if (parsed.code !== 0) throw new Error(`reading the subunit stream failed: ${parsed.err}`);
     const results: TestResult[] = parsed.out.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult);
     const s = summarize(results);
+    // A passing web-download test must have fetched from the fixture, not from anywhere else.
+    const webDownload = s.passed.some((t) => t.id.endsWith('.test_image_web_download_import'));
+    log(`the fixture server answered ${downloads} download(s)`);
+    if (webDownload && downloads === 0) s.failed.push({ id: 'web-download fixture', status: 'fail', reason: 'test_image_web_download_import passed but the fixture server was never asked for the image' });
 
     if (s.skipped.length) {
       console.log('\nSkipped:');
