@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Keystone tests and the end-to-end lane need (Debian/Ubuntu):
-# Keystone under uWSGI and the real OpenStack command-line clients.
+# Keystone under uWSGI and the real OpenStack command-line clients, plus any
+# further Debian packages named as arguments (the Tempest lane passes `tempest`).
 # Does nothing when everything is present; otherwise needs root (or sudo).
 # The packages' maintainer scripts are kept from starting services or asking
 # questions: the tests configure and start their own Keystone on loopback.
@@ -8,14 +9,14 @@ set -euo pipefail
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
 
 PKGS=(keystone python3-keystonemiddleware uwsgi-plugin-python3
-      python3-openstackclient python3-glanceclient curl)
+      python3-openstackclient python3-glanceclient curl "$@")
 
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ "${#missing[@]}" = 0 ]; then
-  echo "e2e-setup: keystone and the OpenStack clients are installed"
+  echo "e2e-setup: installed: ${PKGS[*]}"
   exit 0
 fi
 command -v apt-get >/dev/null || { echo "e2e-setup: missing ${missing[*]} and no apt-get on this machine" >&2; exit 1; }
@@ -43,8 +44,10 @@ keystone keystone/register-endpoint boolean false
 EOF
 
 echo "e2e-setup: installing ${missing[*]}"
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
-"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Another installation running on the machine holds dpkg's lock: wait for it rather than fail.
+APT=(apt-get -q -o DPkg::Lock::Timeout=600)
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" update
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${missing[@]}"
 # The package may have started its own keystone despite policy-rc.d (e.g. no init system):
 # the tests run their own instance on a free port, so that one is harmless either way.
 echo "e2e-setup: done"

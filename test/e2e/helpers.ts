@@ -20,8 +20,11 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts `src/main.ts` (through tsx) with AUTH_MODE=keystone on a free loopback port. */
-export async function startService(ks: Keystone, env: Record<string, string> = {}): Promise<Service> {
+/**
+ * Starts `src/main.ts` (through tsx) with AUTH_MODE=keystone on a free loopback port. Only
+ * Keystone's URL is needed: the service asks Keystone nothing until the first request.
+ */
+export async function startService(ks: Pick<Keystone, 'url'>, env: Record<string, string> = {}): Promise<Service> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'glance-ts-e2e-'));
   const logFile = join(dir, 'service.log');

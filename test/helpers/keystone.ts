@@ -104,9 +104,10 @@ async function passwordToken(url: string, user: string, password: string, projec
   return t;
 }
 
-export async function startKeystone(): Promise<Keystone> {
+/** `port`: a free loopback port chosen by the caller (who may need the URL before Keystone is up). */
+export async function startKeystone(opts: { port?: number } = {}): Promise<Keystone> {
   const dir = mkdtempSync(join(tmpdir(), 'glance-ts-keystone-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const script = join(PROJECT_ROOT, 'scripts', 'keystone-local.sh');
   // Whatever happens to the tests, the Keystone they started does not outlive this process.
   const onExit = () => {
