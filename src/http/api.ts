@@ -8,7 +8,7 @@ import { anonymousContext, type RequestContext } from '../authn/context.js';
 import { DomainError } from '../domain/errors.js';
 import { canonicalId } from '../domain/ids.js';
 import type { Logger } from '../log.js';
-import type { Call, Handler, OperationId, Result } from './types.js';
+import type { Call, Handler, Handlers, OperationId, Result } from './types.js';
 
 /**
  * The request pipeline, one linear function per request (`Api.handle`):
@@ -26,7 +26,7 @@ import type { Call, Handler, OperationId, Result } from './types.js';
  */
 export interface ApiOptions {
   document: Record<string, unknown>;
-  handlers: Partial<Record<OperationId, Handler<never>>>;
+  handlers: Partial<Handlers<OperationId>>;
   authenticator: Authenticator;
   validateResponses: boolean;
   baseUrl: (req: Request) => string;

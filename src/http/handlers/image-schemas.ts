@@ -5,9 +5,9 @@ import type { Handlers } from '../types.js';
 export function imageSchemaHandlers(s: Services): Handlers<'getImageSchema' | 'getImagesSchema' | 'getMemberSchema' | 'getMembersSchema'> {
   const sc = s.imageSchemas;
   return {
-    getImageSchema: () => ({ status: 200, body: sc.image as never }),
-    getImagesSchema: () => ({ status: 200, body: sc.images as never }),
-    getMemberSchema: () => ({ status: 200, body: sc.member as never }),
-    getMembersSchema: () => ({ status: 200, body: sc.members as never }),
+    getImageSchema: () => ({ status: 200, body: sc.image }),
+    getImagesSchema: () => ({ status: 200, body: sc.images }),
+    getMemberSchema: () => ({ status: 200, body: sc.member }),
+    getMembersSchema: () => ({ status: 200, body: sc.members }),
   };
 }

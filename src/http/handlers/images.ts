@@ -15,10 +15,10 @@ export function imageHandlers(s: Services): Handlers<
       const { image, headers } = await images.create(ctx, body as Record<string, unknown>);
       return { status: 201, headers: { ...headers, Location: `${baseUrl}/v2/images/${image._id}` }, body: images.render(image) };
     },
-    showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id)) as never }),
+    showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id)) }),
     updateImage: async ({ ctx, params, headers, body }) => ({
       status: 200,
-      body: images.render(await images.update(ctx, params.image_id, headers['content-type'], body)) as never,
+      body: images.render(await images.update(ctx, params.image_id, headers['content-type'], body)),
     }),
     deleteImage: async ({ ctx, params }) => {
       await images.delete(ctx, params.image_id);

@@ -1,5 +1,5 @@
 import type { Services } from '../../app.js';
-import type { Handler, OperationId } from '../types.js';
+import type { Handlers, OperationId } from '../types.js';
 import { systemHandlers } from './system.js';
 import { discoveryHandlers } from './discovery.js';
 import { cacheHandlers } from './cache.js';
@@ -12,25 +12,23 @@ import { imageDataHandlers } from './image-data.js';
 import { taskHandlers } from './tasks.js';
 
 /** Every operation handler, keyed by operationId. One module per tag. */
-export function allHandlers(s: Services): Partial<Record<OperationId, Handler<never>>> {
-  const groups: Record<string, Handler<never>>[] = [
-    systemHandlers({ features: s.features, readiness: s.readiness }) as never,
-    discoveryHandlers(s) as never,
-    cacheHandlers(s) as never,
-    validationHandlers(s) as never,
-    imageHandlers(s) as never,
-    imageMemberHandlers(s) as never,
-    imageSchemaHandlers(s) as never,
-    metadefHandlers(s) as never,
-    imageDataHandlers(s) as never,
-    taskHandlers(s) as never,
+export function allHandlers(s: Services): Partial<Handlers<OperationId>> {
+  const groups: Partial<Handlers<OperationId>>[] = [
+    systemHandlers({ features: s.features, readiness: s.readiness }),
+    discoveryHandlers(s),
+    cacheHandlers(s),
+    validationHandlers(s),
+    imageHandlers(s),
+    imageMemberHandlers(s),
+    imageSchemaHandlers(s),
+    metadefHandlers(s),
+    imageDataHandlers(s),
+    taskHandlers(s),
   ];
-  const all: Record<string, Handler<never>> = {};
+  const all: Partial<Handlers<OperationId>> = {};
   for (const g of groups) {
-    for (const [id, h] of Object.entries(g)) {
-      if (id in all) throw new Error(`two handlers for operation ${id}`);
-      all[id] = h;
-    }
+    for (const id of Object.keys(g)) if (id in all) throw new Error(`two handlers for operation ${id}`);
+    Object.assign(all, g);
   }
   return all;
 }
