@@ -21,6 +21,7 @@ import { FormatInspector } from '../format-inspector.js';
 import type { ImageAuthorizer } from '../image-authz.js';
 import { NOT_FOUND, type ImagesService } from '../images.js';
 import type { BackgroundWork } from './background.js';
+import { dataFields } from './data-fields.js';
 import type { TransferLeases } from './leases.js';
 import type { StorageQuotas } from './quotas.js';
 import type { ImageDataReader } from './reader.js';
@@ -282,11 +283,7 @@ export class ImageImport {
       delete props.os_glance_stage_host;
       return {
         ...transition(cur.status, 'active'),
-        size: first.size,
-        checksum: first.checksum,
-        os_hash_algo: first.os_hash_algo,
-        os_hash_value: first.os_hash_value,
-        virtual_size: virtualSize,
+        ...dataFields(first, virtualSize),
         locations: done.map((x) => this.d.stores.locationFor(x.store, x.w.url)),
         properties: props,
       };

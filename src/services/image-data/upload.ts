@@ -14,6 +14,7 @@ import type { ImagesRepository } from '../../repositories/images.js';
 import type { StoreRegistry } from '../../stores/registry.js';
 import type { WriteResult } from '../../stores/store.js';
 import type { ImagesService } from '../images.js';
+import { dataFields } from './data-fields.js';
 import type { TransferLeases } from './leases.js';
 import type { StorageQuotas } from './quotas.js';
 import { assertOctetStream, expectedSize, receive } from './receive.js';
@@ -65,11 +66,7 @@ export class ImageUpload {
           if (cur.status !== 'saving') throw new DomainError('Gone', `Image ${id} was deleted or changed during the upload.`);
           return {
             ...transition(cur.status, 'active'),
-            size: w.size,
-            checksum: w.checksum,
-            os_hash_algo: w.os_hash_algo,
-            os_hash_value: w.os_hash_value,
-            virtual_size: r.virtualSize,
+            ...dataFields(w, r.virtualSize),
             locations: [this.d.stores.locationFor(store, w.url)],
           };
         });
