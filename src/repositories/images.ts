@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import { conflict, notFound } from '../domain/errors.js';
+import { VersionConflictError, conflict, notFound } from '../domain/errors.js';
 import { assertTransition, type ImageStatus } from '../domain/image-status.js';
 
 /**
@@ -169,7 +169,7 @@ export class ImagesRepository {
 
   /**
    * Version-checked write: applies `changes` only if the stored version is still
-   * `expectedVersion`; throws Conflict when another writer got there first.
+   * `expectedVersion`; throws VersionConflictError when another writer got there first.
    */
   async updateImage(id: string, expectedVersion: number, changes: ImageChanges): Promise<ImageRecord> {
     const set: Document = { ...changes, version: expectedVersion + 1 };
@@ -177,13 +177,14 @@ export class ImagesRepository {
     if (changes.members) Object.assign(set, memberMirrors(changes.members));
     if (changes.updated_at === undefined) set.updated_at = new Date();
     const r = await this.col.findOneAndUpdate({ _id: id as never, version: expectedVersion }, { $set: set }, { returnDocument: 'after' });
-    if (!r) throw conflict(`Image ${id} was changed by another request; retry.`);
+    if (!r) throw new VersionConflictError(`Image ${id} was changed by another request; retry.`);
     return decode(r);
   }
 
   /**
    * Read-modify-write with retries: `change` gets the current record and returns the changes
-   * to save (or null for none). It is re-run on a fresh read when a concurrent write wins.
+   * to save (or null for none). It is re-run on a fresh read when a concurrent write wins;
+   * after `attempts` lost races the VersionConflictError (409) reaches the caller.
    */
   async mutate(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts = 8): Promise<ImageRecord> {
     for (let i = 0; ; i++) {
@@ -194,7 +195,7 @@ export class ImagesRepository {
       try {
         return await this.updateImage(id, img.version, changes);
       } catch (e) {
-        if (i + 1 >= attempts || !(e instanceof Error) || !/changed by another request/.test(e.message)) throw e;
+        if (i + 1 >= attempts || !(e instanceof VersionConflictError)) throw e;
         await new Promise((r) => setTimeout(r, Math.random() * 5 * (i + 1)));
       }
     }
