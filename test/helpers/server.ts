@@ -56,7 +56,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ...env,
   });
   const log = createLogger(config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log);
+  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE });
   const app = await createApp({ config, log, mongo });
   const server: Server = createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
