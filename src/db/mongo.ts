@@ -90,6 +90,9 @@ export async function connectMongo(uri: string, dbName: string, log: Logger, opt
   } else if (opts.embedded) {
     log.warn('MONGODB_SERIALIZE=off on the embedded store: concurrent updates of one record can be lost');
   }
+  // Readiness must not queue behind the serialised commands; a ping reads nothing, so a
+  // connection of its own cannot break the store's atomicity.
+  const pingDb = serialized ? new MongoClient(uri, { ...base, maxPoolSize: 1 }).db(dbName) : db;
   log.info({ db: dbName, uri: redactUri(uri), serialized }, serialized ? 'connected to MongoDB (one connection: commands are serialised)' : 'connected to MongoDB');
   return {
     client,
@@ -98,7 +101,7 @@ export async function connectMongo(uri: string, dbName: string, log: Logger, opt
     async ping(timeoutMs = 1000) {
       try {
         await Promise.race([
-          db.command({ ping: 1 }),
+          pingDb.command({ ping: 1 }),
           new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), timeoutMs).unref()),
         ]);
         return true;
@@ -106,7 +109,10 @@ export async function connectMongo(uri: string, dbName: string, log: Logger, opt
         return false;
       }
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      if (pingDb !== db) await pingDb.client.close();
+    },
   };
 }
 
