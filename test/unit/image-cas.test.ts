@@ -132,3 +132,13 @@ test('a deleted image stops the retry loop with NotFound', async () => {
   });
   await assert.rejects(repo.mutate(id, () => ({ name: 'x' })), (e: unknown) => e instanceof DomainError && e.kind === 'NotFound');
 });
+
+test('concurrent mutations of one image in one process take turns: 16 writers, 16 conditional updates, none lost', async () => {
+  const id = await seed();
+  flaky.reset();
+  const outs = await Promise.all(Array.from({ length: 16 }, (_, w) => repo.mutate(id, (cur) => ({ properties: { ...cur.properties, [`w${w}`]: String(w) } }))));
+  assert.equal(flaky.steps, 16, 'no writer had to retry');
+  assert.deepEqual(outs.map((o) => o.version), Array.from({ length: 16 }, (_, i) => i + 1), 'in arrival order');
+  const stored = (await repo.get(id))!;
+  assert.equal(Object.keys(stored.properties).length, 16);
+});
