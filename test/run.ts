@@ -1,6 +1,7 @@
 /**
  * Test runner: starts one embedded MongoDB for the whole run, then runs every
- * `*.test.ts` under the given directories (default: test/) with node's test runner.
+ * `*.test.ts` under the given directories (default: test/ without its e2e and stress lanes,
+ * which have scripts of their own) with node's test runner.
  * Each test file isolates itself by database name.
  */
 import { spawn } from 'node:child_process';
@@ -9,12 +10,15 @@ import { join, relative } from 'node:path';
 import { startEmbeddedMongo } from '../src/db/embedded.js';
 import { PROJECT_ROOT } from '../src/openapi.js';
 
+/** Directories under test/ that only run when named. */
+const LANES = new Set(['e2e', 'stress']);
+
 function findTests(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
-      if (name !== 'e2e' || dir !== join(PROJECT_ROOT, 'test')) out.push(...findTests(p));
+      if (!LANES.has(name) || dir !== join(PROJECT_ROOT, 'test')) out.push(...findTests(p));
     } else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
