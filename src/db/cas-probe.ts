@@ -12,6 +12,7 @@ import type { Db, Document } from 'mongodb';
 export interface ProbeCollection {
   insertOne(doc: Document): Promise<unknown>;
   findOneAndUpdate(filter: Document, update: Document): Promise<Document | null>;
+  deleteOne(filter: Document): Promise<unknown>;
 }
 
 export interface ProbeResult {
@@ -24,16 +25,26 @@ export interface ProbeResult {
   ms: number;
 }
 
+/** Runs the probe on a document of its own in `col` (removed afterwards). */
 export async function probeCompareAndSet(col: ProbeCollection, opts: { rounds?: number; writers?: number } = {}): Promise<ProbeResult> {
   const rounds = opts.rounds ?? 16;
   const writers = opts.writers ?? 12;
+  const id = `probe-${randomBytes(8).toString('hex')}`;
   const started = performance.now();
-  await col.insertOne({ _id: 'probe', version: 0, winner: -1 });
+  await col.insertOne({ _id: id, version: 0, winner: -1 });
+  try {
+    return await probeRounds(col, id, rounds, writers, started);
+  } finally {
+    await col.deleteOne({ _id: id }).catch(() => undefined);
+  }
+}
+
+async function probeRounds(col: ProbeCollection, id: string, rounds: number, writers: number, started: number): Promise<ProbeResult> {
   let doubleWins = 0;
   let noWins = 0;
   for (let r = 0; r < rounds; r++) {
     const results = await Promise.all(
-      Array.from({ length: writers }, (_, w) => col.findOneAndUpdate({ _id: 'probe', version: r }, { $set: { version: r + 1, winner: w } })),
+      Array.from({ length: writers }, (_, w) => col.findOneAndUpdate({ _id: id, version: r }, { $set: { version: r + 1, winner: w } })),
     );
     const winners = results.filter((x) => x !== null).length;
     if (winners > 1) doubleWins++;
@@ -45,19 +56,13 @@ export async function probeCompareAndSet(col: ProbeCollection, opts: { rounds?: 
 
 export class StoreSelfCheckError extends Error {}
 
-/** Runs the probe on a scratch collection (dropped afterwards); throws when it fails. */
+/** Runs the probe in the `_selfcheck` collection (its document is removed afterwards); throws when it fails. */
 export async function assertCompareAndSet(db: Db, opts: { rounds?: number; writers?: number } = {}): Promise<ProbeResult> {
-  const name = `_selfcheck_cas_${randomBytes(6).toString('hex')}`;
-  const col = db.collection(name);
-  let result: ProbeResult;
-  try {
-    result = await probeCompareAndSet(
-      { insertOne: (d) => col.insertOne(d), findOneAndUpdate: (f, u) => col.findOneAndUpdate(f, u) },
-      opts,
-    );
-  } finally {
-    await col.drop().catch(() => undefined);
-  }
+  const col = db.collection('_selfcheck');
+  const result = await probeCompareAndSet(
+    { insertOne: (d) => col.insertOne(d), findOneAndUpdate: (f, u) => col.findOneAndUpdate(f, u), deleteOne: (f) => col.deleteOne(f) },
+    opts,
+  );
   checkProbe(result);
   return result;
 }
