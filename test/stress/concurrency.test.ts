@@ -12,8 +12,8 @@ import { createImage, download, upload } from '../helpers/image-data.js';
  * replaces the API suite's old six-writer "concurrent PATCHes" check, which passed by luck.)
  *
  *   STRESS_ROUNDS     rounds per scenario (default 100)
- *   STRESS_SERIALIZE  MONGODB_SERIALIZE of the server (default auto; `off` shows the losses
- *                     of the embedded store without serialisation)
+ *   STRESS_SERIALIZE  MONGODB_SERIALIZE of the server (default auto; `off` puts the embedded
+ *                     store behind an ordinary pool, for measurements)
  *   STRESS_REPORT     file that receives one JSON line per scenario (test/stress/run.ts sets it)
  */
 const ROUNDS = Number(process.env.STRESS_ROUNDS ?? 100);
