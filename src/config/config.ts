@@ -31,6 +31,9 @@ export const SETTINGS = {
   PUBLIC_ENDPOINT: s<string | null>('url', null, 'Public base URL used in the versions document and Location headers (default: from the request).'),
   MONGODB_URI: s<string | null>('string', null, 'MongoDB connection string. Unset: an embedded, ephemeral in-memory server is started.'),
   MONGODB_DB: s('string', 'glance', 'Database name.'),
+  MONGODB_SERIALIZE: s<'auto' | 'on' | 'off'>('enum', 'auto', 'Send every MongoDB command over one connection, so concurrent compare-and-set writes stay atomic on a store that is only atomic per connection: auto (on for the embedded store and any server reporting itself as jongodb, off otherwise), on, or off.', {
+    values: ['auto', 'on', 'off'],
+  }),
   LOG_LEVEL: s('enum', 'info', 'Log level.', { values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
   CONFIG_FILE: s<string | null>('string', null, 'Optional YAML/JSON file with any of these settings (environment wins).'),
   NODE_ENV: s('enum', 'production', 'Set to "development" or "test" to validate every response against the OpenAPI document.', {

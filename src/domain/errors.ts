@@ -35,3 +35,13 @@ export const notFound = (msg: string) => new DomainError('NotFound', msg);
 export const conflict = (msg: string) => new DomainError('Conflict', msg);
 export const tooLarge = (msg: string) => new DomainError('TooLarge', msg);
 export const unavailable = (msg: string) => new DomainError('Unavailable', msg);
+
+/**
+ * A version-checked write found the record at another version: a concurrent writer won.
+ * A 409 like any Conflict; read-modify-write loops catch exactly this class to retry.
+ */
+export class VersionConflictError extends DomainError {
+  constructor(message: string) {
+    super('Conflict', message);
+  }
+}

@@ -1,6 +1,7 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import { conflict, notFound } from '../domain/errors.js';
+import { VersionConflictError, conflict, notFound } from '../domain/errors.js';
 import { assertTransition, type ImageStatus } from '../domain/image-status.js';
+import { KeyQueue } from './key-queue.js';
 
 /**
  * Image records (collection `images`), without the bytes.
@@ -126,6 +127,8 @@ export function keysetAfter(sort: SortKey[], marker: Record<string, unknown>): F
 
 export class ImagesRepository {
   readonly col: Collection<Document>;
+  /** This process's read-modify-writes, one image at a time (see `mutate`). */
+  private readonly turns = new KeyQueue();
   constructor(db: Db) {
     this.col = db.collection('images');
   }
@@ -169,7 +172,7 @@ export class ImagesRepository {
 
   /**
    * Version-checked write: applies `changes` only if the stored version is still
-   * `expectedVersion`; throws Conflict when another writer got there first.
+   * `expectedVersion`; throws VersionConflictError when another writer got there first.
    */
   async updateImage(id: string, expectedVersion: number, changes: ImageChanges): Promise<ImageRecord> {
     const set: Document = { ...changes, version: expectedVersion + 1 };
@@ -177,15 +180,22 @@ export class ImagesRepository {
     if (changes.members) Object.assign(set, memberMirrors(changes.members));
     if (changes.updated_at === undefined) set.updated_at = new Date();
     const r = await this.col.findOneAndUpdate({ _id: id as never, version: expectedVersion }, { $set: set }, { returnDocument: 'after' });
-    if (!r) throw conflict(`Image ${id} was changed by another request; retry.`);
+    if (!r) throw new VersionConflictError(`Image ${id} was changed by another request; retry.`);
     return decode(r);
   }
 
   /**
    * Read-modify-write with retries: `change` gets the current record and returns the changes
-   * to save (or null for none). It is re-run on a fresh read when a concurrent write wins.
+   * to save (or null for none). It is re-run on a fresh read when a concurrent write wins;
+   * after `attempts` lost races the VersionConflictError (409) reaches the caller.
+   * Within this process, mutations of one image take turns (so concurrent requests of one
+   * process never conflict with each other); `change` must not mutate the same image itself.
    */
-  async mutate(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts = 8): Promise<ImageRecord> {
+  mutate(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts = 8): Promise<ImageRecord> {
+    return this.turns.run(id, () => this.mutateNow(id, change, attempts));
+  }
+
+  private async mutateNow(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts: number): Promise<ImageRecord> {
     for (let i = 0; ; i++) {
       const img = await this.get(id);
       if (!img || img.deleted) throw notFound(`No image found with ID ${id}`);
@@ -194,7 +204,7 @@ export class ImagesRepository {
       try {
         return await this.updateImage(id, img.version, changes);
       } catch (e) {
-        if (i + 1 >= attempts || !(e instanceof Error) || !/changed by another request/.test(e.message)) throw e;
+        if (i + 1 >= attempts || !(e instanceof VersionConflictError)) throw e;
         await new Promise((r) => setTimeout(r, Math.random() * 5 * (i + 1)));
       }
     }

@@ -8,6 +8,7 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/log.js';
 import { connectMongo, type Mongo } from '../../src/db/mongo.js';
+import type { Db } from 'mongodb';
 import { createApp, type App } from '../../src/app.js';
 import { mintToken } from '../../src/authn/jwt.js';
 
@@ -39,7 +40,8 @@ function testKey() {
   return keyPair;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/** `wrapDb` lets a test put a wrapper (e.g. test/helpers/flaky-db.ts) between the service and its database. */
+export async function startServer(env: Record<string, string> = {}, opts: { wrapDb?: (db: Db) => Db } = {}): Promise<TestServer> {
   const uri = process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run tests with `npm test` (test/run.ts starts the database)');
   const { privateJwk, keyFile } = await testKey();
@@ -56,8 +58,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ...env,
   });
   const log = createLogger(config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log);
-  const app = await createApp({ config, log, mongo });
+  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE });
+  const app = await createApp({ config, log, mongo: opts.wrapDb ? { ...mongo, db: opts.wrapDb(mongo.db) } : mongo });
   const server: Server = createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
