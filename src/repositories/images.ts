@@ -190,14 +190,16 @@ export class ImagesRepository {
    * after `attempts` lost races the VersionConflictError (409) reaches the caller.
    * Within this process, mutations of one image take turns (so concurrent requests of one
    * process never conflict with each other); `change` must not mutate the same image itself.
+   * `from` is the caller's own fresh read of the image: the first attempt starts from it instead
+   * of reading again (a stale one only costs a retry: the version check decides).
    */
-  mutate(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts = 8): Promise<ImageRecord> {
-    return this.turns.run(id, () => this.mutateNow(id, change, attempts));
+  mutate(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, opts: { attempts?: number; from?: ImageRecord } = {}): Promise<ImageRecord> {
+    return this.turns.run(id, () => this.mutateNow(id, change, opts.attempts ?? 8, opts.from));
   }
 
-  private async mutateNow(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts: number): Promise<ImageRecord> {
+  private async mutateNow(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts: number, from?: ImageRecord): Promise<ImageRecord> {
     for (let i = 0; ; i++) {
-      const img = await this.get(id);
+      const img = i === 0 && from ? from : await this.get(id);
       if (!img || img.deleted) throw notFound(`No image found with ID ${id}`);
       const changes = await change(img);
       if (!changes) return img;
@@ -214,14 +216,14 @@ export class ImagesRepository {
    * Status transition helper for data paths: moves `id` from its current status to `to` if the
    * machine allows it (and, when given, only from one of `from`), with extra changes.
    */
-  async transition(id: string, to: ImageStatus, opts: { from?: ImageStatus[]; set?: ImageChanges; kind?: 'Invalid' | 'Conflict' } = {}): Promise<ImageRecord> {
+  async transition(id: string, to: ImageStatus, opts: { from?: ImageStatus[]; set?: ImageChanges; kind?: 'Invalid' | 'Conflict'; current?: ImageRecord } = {}): Promise<ImageRecord> {
     return this.mutate(id, (img) => {
       if (opts.from && !opts.from.includes(img.status)) throw conflict(`Image status is ${img.status}, expected ${opts.from.join(' or ')}.`);
       assertTransition(img.status, to, { kind: opts.kind ?? 'Conflict', image: { ...img, ...opts.set } });
       const set: ImageChanges = { ...opts.set, status: to };
       if (to === 'queued') Object.assign(set, { size: null, virtual_size: null });
       return set;
-    });
+    }, { from: opts.current });
   }
 
   /** An owner's live images per status: how many, and their total size (quota usage, one query). */

@@ -232,10 +232,14 @@ export class ImagesService {
     const setProps: Record<string, unknown> = {};
     for (const ch of changes) if (ch.op !== 'remove' && ch.path.length === 1 && !WRITABLE_BASE.has(ch.path[0]) && typeof ch.value === 'string') setProps[ch.path[0]] = ch.value;
     await this.d.propertyCheck(ctx, setProps);
-    const updated = await this.d.repo.mutate(id, (img) => {
-      this.assertOwnerOrAdmin(ctx, img);
-      return this.applyPatch(img, changes);
-    });
+    const updated = await this.d.repo.mutate(
+      id,
+      (img) => {
+        this.assertOwnerOrAdmin(ctx, img);
+        return this.applyPatch(img, changes);
+      },
+      { from: current },
+    );
     this.emit('image.update', updated, ctx);
     return updated;
   }
@@ -281,11 +285,15 @@ export class ImagesService {
   // ---- delete, actions, tags ----------------------------------------------------------
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
-    await this.getWritable(ctx, id, 'delete_image', 'You are not permitted to delete this image.');
-    const deleted = await this.d.repo.mutate(id, (img) => {
-      if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-      return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: nowSeconds(), members: [] };
-    });
+    const current = await this.getWritable(ctx, id, 'delete_image', 'You are not permitted to delete this image.');
+    const deleted = await this.d.repo.mutate(
+      id,
+      (img) => {
+        if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+        return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: nowSeconds(), members: [] };
+      },
+      { from: current },
+    );
     await this.d.removeData(deleted);
     this.emit('image.delete', deleted, ctx);
   }
@@ -299,7 +307,7 @@ export class ImagesService {
   }
 
   private async setActivation(ctx: RequestContext, id: string, action: 'deactivate' | 'reactivate'): Promise<void> {
-    await this.getWritable(ctx, id, action, `You are not permitted to ${action} this image.`);
+    const current = await this.getWritable(ctx, id, action, `You are not permitted to ${action} this image.`);
     const [from, to] = action === 'deactivate' ? (['active', 'deactivated'] as const) : (['deactivated', 'active'] as const);
     let changed = false;
     const img = await this.d.repo.mutate(id, (cur) => {
@@ -308,28 +316,28 @@ export class ImagesService {
       if (cur.status !== from) throw forbidden(`Not allowed to ${action} image in status '${cur.status}'.`);
       changed = true;
       return transition(cur.status, to, { kind: 'Forbidden' });
-    });
+    }, { from: current });
     if (changed) this.emit(`image.${action}`, img, ctx);
   }
 
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
+    const current = await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
     if (tag.length > 255) throw invalid('Invalid tag: longer than 255 characters.');
     assertStorable('tag', tag);
     const img = await this.d.repo.mutate(id, (cur) => {
       if (cur.tags.includes(tag)) return null;
       this.d.quotas.check(cur.owner, 'tags', cur.tags.length + 1);
       return { tags: [...cur.tags, tag] };
-    });
+    }, { from: current });
     this.emit('image.update', img, ctx);
   }
 
   async deleteTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
+    const current = await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
     const img = await this.d.repo.mutate(id, (cur) => {
       if (!cur.tags.includes(tag)) throw notFound(`Tag ${tag} not found on image ${id}.`);
       return { tags: cur.tags.filter((t) => t !== tag) };
-    });
+    }, { from: current });
     this.emit('image.update', img, ctx);
   }
 }

@@ -72,7 +72,7 @@ export class MembersService {
       const now = new Date(Math.floor(Date.now() / 1000) * 1000);
       added = { member_id: memberId, status: 'pending', created_at: now, updated_at: now };
       return { members: [...cur.members, added], updated_at: cur.updated_at };
-    });
+    }, { from: img });
     this.emit('image.member.create', imageId, added!, ctx);
     return renderMember(imageId, added!);
   }
@@ -109,7 +109,7 @@ export class MembersService {
       if (!old) throw notFound(`Member ${memberId} not found for image ${imageId}.`);
       row = { ...old, status: status as MemberStatus, updated_at: new Date(Math.floor(Date.now() / 1000) * 1000) };
       return { members: cur.members.map((m) => (m.member_id === memberId ? row! : m)), updated_at: cur.updated_at };
-    });
+    }, { from: img });
     this.emit('image.member.update', imageId, row!, ctx);
     return renderMember(imageId, row!);
   }
@@ -125,7 +125,7 @@ export class MembersService {
       row = cur.members.find((m) => m.member_id === memberId);
       if (!row) throw notFound(`Member ${memberId} not found for image ${imageId}.`);
       return { members: cur.members.filter((m) => m.member_id !== memberId), updated_at: cur.updated_at };
-    });
+    }, { from: img });
     this.emit('image.member.delete', imageId, row!, ctx);
   }
 }

@@ -52,7 +52,7 @@ export class ImageUpload {
     const store = this.d.stores.forUpload(h.store);
     const budget = await this.d.quotas.budget(img.owner, 'store');
     // Exactly one concurrent upload wins queued → saving; only the winner takes the lease.
-    await this.d.repo.transition(id, 'saving', { from: ['queued'] });
+    const saving = await this.d.repo.transition(id, 'saving', { from: ['queued'], current: img });
     const lease = await this.d.leases.take(id, 'upload');
     let done;
     try {
@@ -69,7 +69,7 @@ export class ImageUpload {
             ...dataFields(w, r.virtualSize),
             locations: [this.d.stores.locationFor(store, w.url)],
           };
-        });
+        }, { from: saving });
       } catch (e) {
         if (written) await store.delete(written.url).catch(() => undefined);
         const back = await this.d.repo.transition(id, 'queued', { from: ['saving'], set: { ...NO_DATA } }).catch((err: unknown) => err);
@@ -90,7 +90,7 @@ export class ImageUpload {
     if (img.status !== 'queued') throw conflict(`Image ${id} has status ${img.status}; data can only be staged for a queued image.`);
     const budget = await this.d.quotas.budget(img.owner, 'stage');
     const staging = this.d.stores.staging;
-    await this.d.repo.transition(id, 'uploading', { from: ['queued'] });
+    const uploading = await this.d.repo.transition(id, 'uploading', { from: ['queued'], current: img });
     const lease = await this.d.leases.take(id, 'stage');
     try {
       const { written } = await receive(req, staging, id, this.receiveOptions(null, Math.min(budget, expected ?? Number.MAX_SAFE_INTEGER)));
@@ -98,7 +98,7 @@ export class ImageUpload {
       await this.d.repo.mutate(id, (cur) => {
         if (cur.status !== 'uploading') throw new DomainError('Gone', `Image ${id} was deleted or changed while staging.`);
         return { size: written.size, properties: { ...cur.properties, os_glance_stage_host: this.d.leases.hostId } };
-      });
+      }, { from: uploading });
     } catch (e) {
       await this.d.stores.dropStaged(id);
       await this.d.repo.transition(id, 'queued', { from: ['uploading'], set: { ...NO_DATA } }).catch(() => undefined);
