@@ -10,6 +10,7 @@ import type { ImageSchemas } from './image-schemas.js';
 import type { ImageQuotas } from './image-quotas.js';
 import { pageLinks, parseListQuery, visibilityPredicates } from './image-list-query.js';
 import { parsePatch, patchMediaType, type PatchChange } from './image-patch.js';
+import { link } from '../domain/links.js';
 
 /**
  * The image catalogue: records without bytes (glance-v2-api.md §2.1, §3, §4, §5).
@@ -115,8 +116,8 @@ export class ImagesService {
       created_at: isoSeconds(img.created_at),
       updated_at: isoSeconds(img.updated_at),
       tags: [...img.tags],
-      self: `/v2/images/${img._id}`,
-      file: `/v2/images/${img._id}/file`,
+      self: link('v2', 'images', img._id),
+      file: link('v2', 'images', img._id, 'file'),
       schema: '/v2/schemas/image',
     });
     for (const ext of this.extensions) ext(img, view, ctx);

@@ -14,6 +14,7 @@ import type { TaskRecord, TasksRepository } from '../repositories/tasks.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImagesService } from './images.js';
 import type { ImageDataService } from './image-data.js';
+import { link } from '../domain/links.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,7 +48,7 @@ export class TasksService {
       expires_at: iso(t.expires_at),
       created_at: iso(t.created_at),
       updated_at: iso(t.updated_at),
-      self: `/v2/tasks/${t._id}`,
+      self: link('v2', 'tasks', t._id),
       schema: '/v2/schemas/task',
     };
     if (full) Object.assign(out, { input: t.input, result: t.result, message: t.message ?? '' });
