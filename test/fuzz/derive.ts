@@ -169,19 +169,35 @@ type Mutation =
   | { kind: 'dropKey'; at: number; key: number }
   | { kind: 'extraKey'; at: number; key: number; value: number }
   | { kind: 'oddString'; at: number; value: number }
+  | { kind: 'oddKey'; at: number; key: number; value: number }
   | { kind: 'pastMax'; at: number; by: number }
   | { kind: 'deep'; at: number; depth: number; open: string }
   | { kind: 'proto'; at: number; key: number };
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('wrongType' as const), at: fc.nat(), value: fc.nat() }),
-  fc.record({ kind: fc.constant('dropKey' as const), at: fc.nat(), key: fc.nat() }),
-  fc.record({ kind: fc.constant('extraKey' as const), at: fc.nat(), key: fc.nat(), value: fc.nat() }),
-  fc.record({ kind: fc.constant('oddString' as const), at: fc.nat(), value: fc.nat() }),
-  fc.record({ kind: fc.constant('pastMax' as const), at: fc.nat(), by: fc.constantFrom(1, 2, 1000, 70_000) }),
-  fc.record({ kind: fc.constant('deep' as const), at: fc.nat(), depth: fc.constantFrom(64, 1000, 20_000, 200_000), open: fc.constantFrom('[', '{"a":') }),
-  fc.record({ kind: fc.constant('proto' as const), at: fc.nat(), key: fc.nat() }),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wrongType' as const), at: fc.nat(), value: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('dropKey' as const), at: fc.nat(), key: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('extraKey' as const), at: fc.nat(), key: fc.nat(), value: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('oddKey' as const), at: fc.nat(), key: fc.nat(), value: fc.nat() }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('oddString' as const), at: fc.nat(), value: fc.nat() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pastMax' as const), at: fc.nat(), by: fc.constantFrom(1, 2, 1000, 70_000) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('deep' as const), at: fc.nat(), depth: fc.constantFrom(64, 1000, 20_000, 200_000), open: fc.constantFrom('[', '{"a":') }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('proto' as const), at: fc.nat(), key: fc.nat() }) },
 );
+
+/** What a key is turned into by `oddKey`: NUL, lone surrogates and other text stores have choked on. */
+const KEY_TWISTS: ((k: string) => string)[] = [
+  (k) => `${k}\u0000`,
+  (k) => `\u0000${k}`,
+  (k) => `${k}\ud800`,
+  (k) => `\udc00${k}`,
+  (k) => `${k}\ud83d\ude80`,
+  (k) => `$${k}`,
+  (k) => `${k}.x`,
+  (k) => k.toUpperCase(),
+  (k) => ` ${k}`,
+  (k) => `${k}\u202e`,
+];
 
 /** Every container and leaf in a JSON value, with a setter to replace it. */
 function nodes(root: { v: unknown }): { get(): unknown; set(x: unknown): void }[] {
@@ -231,6 +247,20 @@ export function mutate(value: unknown, m: Mutation): unknown {
       // defineProperty: an own `__proto__` key, as JSON.parse makes it on the server
       if (isObject(o)) Object.defineProperty(o, key, { value: val, enumerable: true, writable: true, configurable: true });
       else n.set(JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(val)}}`));
+      break;
+    }
+    case 'oddKey': {
+      // a key the schema knows, twisted, with its value kept: only the name is odd
+      const n = pick(isObject);
+      const o = n.get();
+      if (isObject(o)) {
+        const keys = Object.keys(o as object);
+        const rec = o as Record<string, unknown>;
+        const k = keys.length ? keys[m.key % keys.length] : 'name';
+        const v = k in rec ? rec[k] : 'v';
+        delete rec[k];
+        Object.defineProperty(rec, KEY_TWISTS[m.value % KEY_TWISTS.length](k), { value: v, enumerable: true, writable: true, configurable: true });
+      }
       break;
     }
     case 'oddString': {

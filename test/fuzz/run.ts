@@ -12,6 +12,7 @@
  *   FUZZ_SEED=123 npm run test:fuzz          reproduces the run with that seed
  *   FUZZ_RUNS=40 npm run test:fuzz           requests per operation and persona (default 3)
  *   FUZZ_ONLY=updateImage,createImage ...    only these operations
+ *   FUZZ_BUDGET_S=300                        past it, one request per operation and persona
  *
  * Ends with `fuzz: N requests over N operations, N 5xx, N crashes`; exits non-zero on any
  * 5xx, crash, hang or changed state.
@@ -30,6 +31,8 @@ const seedValue = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.f
 const runs = Number(process.env.FUZZ_RUNS ?? 3);
 const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
 const TIMEOUT_MS = Number(process.env.FUZZ_TIMEOUT_MS ?? 15_000);
+// past the budget every remaining operation still gets one request per persona
+const deadline = Date.now() + Number(process.env.FUZZ_BUDGET_S ?? 300) * 1000;
 console.log(`fuzz: seed ${seedValue} (FUZZ_SEED=${seedValue} reproduces), ${runs} runs per operation and persona`);
 
 const mongo = process.env.TEST_MONGODB_URI ? undefined : await startEmbeddedMongo();
@@ -59,6 +62,11 @@ interface Finding {
   detail: string;
 }
 const findings: Finding[] = [];
+// printed as found: a run stopped from outside still shows what it found
+const report = (f: Finding) => {
+  findings.push(f);
+  console.log(`\n[${f.kind}] ${f.op} as ${f.persona}\n  ${f.request}\n  ${f.detail}`);
+};
 let requests = 0;
 let fivexx = 0;
 let skipped = 0;
@@ -82,7 +90,7 @@ async function ensureAlive(op: Operation, persona: string, last: string): Promis
   if (health.status === 200 && target.alive()) return;
   await new Promise((r) => setTimeout(r, 200));
   const crash = target.crashes.at(-1);
-  findings.push({ kind: 'crash', op: op.operationId, persona, request: last, detail: crash ? `exit ${crash.code ?? crash.signal}; last log:\n${crash.lastLog.slice(-8).join('\n')}` : `healthz answered ${health.status || health.failure}` });
+  report({ kind: 'crash', op: op.operationId, persona, request: last, detail: crash ? `exit ${crash.code ?? crash.signal}; last log:\n${crash.lastLog.slice(-8).join('\n')}` : `healthz answered ${health.status || health.failure}` });
   if (!target.alive()) await target.restart();
   pools = await refreshPools(target, personas, reseeded);
 }
@@ -90,7 +98,7 @@ async function ensureAlive(op: Operation, persona: string, last: string): Promis
 for (const [opIndex, op] of operations.entries()) {
   const arb = specArb(op, deriver, { imageSchema });
   for (const [personaIndex, [persona, token]] of asPersona.entries()) {
-    const specs = fc.sample(arb, { seed: seedValue + opIndex * 1009 + personaIndex * 7, numRuns: runs });
+    const specs = fc.sample(arb, { seed: seedValue + opIndex * 1009 + personaIndex * 7, numRuns: Date.now() < deadline ? runs : 1 });
     let last = '';
     for (const spec of specs) {
       const r = toRequest(op, spec, pools, token);
@@ -111,13 +119,13 @@ for (const [opIndex, op] of operations.entries()) {
       requests++;
       const byStatus = (statuses[op.operationId] ??= {});
       byStatus[a.status || a.failure!] = (byStatus[a.status || a.failure!] ?? 0) + 1;
-      if (a.failure === 'timeout') findings.push({ kind: 'hang', op: op.operationId, persona, request: last, detail: `no answer within ${TIMEOUT_MS} ms` });
+      if (a.failure === 'timeout') report({ kind: 'hang', op: op.operationId, persona, request: last, detail: `no answer within ${TIMEOUT_MS} ms` });
       else if (a.failure === 'error' && !target.alive()) {
         /* the crash is recorded by ensureAlive below */
       } else if (a.status >= 500 && !allowed5xx(op, a.status)) {
         fivexx++;
         await new Promise((res) => setTimeout(res, 50)); // let the error line arrive
-        findings.push({ kind: '5xx', op: op.operationId, persona, request: last, detail: `${a.status} ${a.text.slice(0, 300)}\n    log: ${target.errorLog.slice(errorsBefore).map((l) => l.slice(0, 1500)).join('\n    log: ') || '(none)'}` });
+        report({ kind: '5xx', op: op.operationId, persona, request: last, detail: `${a.status} ${a.text.slice(0, 300)}\n    log: ${target.errorLog.slice(errorsBefore).map((l) => l.slice(0, 1500)).join('\n    log: ') || '(none)'}` });
       } else if (before && a.status >= 400 && a.status < 500) {
         const after = await snapshots.take(r.path);
         const diff = snapshots.diff(before, after);
@@ -127,7 +135,7 @@ for (const [opIndex, op] of operations.entries()) {
           const again = await snapshots.take(r.path);
           const a2 = await send(target.url, r, TIMEOUT_MS);
           const diff2 = a2.status >= 400 && a2.status < 500 ? snapshots.diff(again, await snapshots.take(r.path)) : undefined;
-          if (diff2) findings.push({ kind: 'changed', op: op.operationId, persona, request: last, detail: `answered ${a.status} yet changed: ${diff2}` });
+          if (diff2) report({ kind: 'changed', op: op.operationId, persona, request: last, detail: `answered ${a.status} yet changed: ${diff2}` });
         }
       }
       if (!target.alive()) await ensureAlive(op, persona, last);
@@ -145,7 +153,6 @@ await mongo?.stop();
 if (process.env.FUZZ_VERBOSE) for (const [id, st] of Object.entries(statuses)) console.log(`  ${id}: ${Object.entries(st).map(([k, v]) => `${k}×${v}`).join(' ')}`);
 const without2xx = operations.filter((op) => !Object.keys(statuses[op.operationId] ?? {}).some((k) => k.startsWith('2'))).map((op) => op.operationId);
 console.log(`fuzz: operations with no 2xx answer in this run: ${without2xx.join(', ') || 'none'}`);
-for (const f of findings) console.log(`\n[${f.kind}] ${f.op} as ${f.persona}\n  ${f.request}\n  ${f.detail}`);
 if (strayErrors.length) console.log(`\nerror log lines not tied to a 5xx answer (${strayErrors.length}):\n${strayErrors.slice(0, 20).map((l) => `  ${l.slice(0, 600)}`).join('\n')}`);
 const hangs = findings.filter((f) => f.kind === 'hang').length;
 const changed = findings.filter((f) => f.kind === 'changed').length;

@@ -95,6 +95,8 @@ export async function refreshPools(t: Target, p: Personas, reseeded: { count: nu
   const sorted = [...images].sort((a: any, b: any) => Number(!a.tags?.includes('seed')) - Number(!b.tags?.includes('seed')) || String(a.name).localeCompare(String(b.name)));
   return {
     image_id: uniq(sorted.map((i: any) => i.id)).slice(0, 16),
+    // not a path parameter: what exclusions.ts needs to know
+    '.not_raw': uniq(images.filter((i: any) => i.disk_format && i.disk_format !== 'raw').map((i: any) => String(i.id).toLowerCase())),
     tag: uniq(['seed', 'fuzz', 'extra', ...sorted.flatMap((i: any) => i.tags ?? [])]).slice(0, 8),
     member_id: ['project-b', 'project-a', 'project-c'],
     namespace: fuzzNs,
