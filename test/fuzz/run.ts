@@ -10,7 +10,7 @@
  *
  *   npm run test:fuzz                        a seeded run within the CI budget
  *   FUZZ_SEED=123 npm run test:fuzz          reproduces the run with that seed
- *   FUZZ_RUNS=40 npm run test:fuzz           requests per operation and persona (default 3)
+ *   FUZZ_RUNS=40 npm run test:fuzz           requests per operation and persona (default 6)
  *   FUZZ_ONLY=updateImage,createImage ...    only these operations
  *   FUZZ_BUDGET_S=300                        past it, one request per operation and persona
  *
@@ -28,7 +28,7 @@ import { excluded } from './exclusions.js';
 import { Snapshots } from './readback.js';
 
 const seedValue = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const runs = Number(process.env.FUZZ_RUNS ?? 3);
+const runs = Number(process.env.FUZZ_RUNS ?? 6);
 const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
 const TIMEOUT_MS = Number(process.env.FUZZ_TIMEOUT_MS ?? 15_000);
 // past the budget every remaining operation still gets one request per persona
