@@ -110,3 +110,14 @@ function rawGet(path: string, token: string): Promise<{ status: number; body: an
     req.end();
   });
 }
+
+test('bodies nested deeper than the limit are a 400 naming where (a deep metadef default was a 500)', async () => {
+  const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+  const before = await namespaceNames();
+  const body = `{"namespace":"deep","properties":{"p":{"type":"string","title":"t","default":${deep(20_000)}}}}`;
+  const r = await call(s.url, 'POST', '/v2/metadefs/namespaces', { token: admin, rawBody: body, headers: { 'Content-Type': 'application/json' } });
+  assert400Naming(r, /'properties\.p\.default\.a\.a.*' in request body: nested deeper than 32 levels/);
+  const brackets = await call(s.url, 'POST', '/v2/images', { token: member, rawBody: `{"name":"x","p":${'['.repeat(400_000)}${']'.repeat(400_000)}}`, headers: { 'Content-Type': 'application/json' } });
+  assert.equal(brackets.status, 400, brackets.text);
+  assert.deepEqual(await namespaceNames(), before);
+});

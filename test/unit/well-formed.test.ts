@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assertClean, findUnclean, isCleanString } from '../../src/http/well-formed.js';
+import { assertClean, findUnclean, isCleanString, MAX_JSON_DEPTH } from '../../src/http/well-formed.js';
 import { encodeSegment, link } from '../../src/domain/links.js';
 import { DomainError } from '../../src/domain/errors.js';
 
@@ -21,13 +21,16 @@ test('the checker agrees with String.prototype.isWellFormed on any UTF-16 string
   );
 });
 
-test('the walk names the first unclean key or value, and survives nesting deeper than the call stack', () => {
+test('the walk names the first unclean key or value, and stops at nesting deeper than MAX_JSON_DEPTH', () => {
   assert.deepEqual(findUnclean({ a: [1, { 'b\u0000': 2 }] }), { path: ['a', 1, 'b\u0000'], isKey: true });
   assert.deepEqual(findUnclean({ a: ['ok', 'x\ud800'] }), { path: ['a', 1], isKey: false });
   assert.equal(findUnclean({ a: ['ok', { b: '\ud83d\ude80' }] }), undefined);
   const deep = JSON.parse('['.repeat(300_000) + '"\\u0000"' + ']'.repeat(300_000));
-  assert.equal(findUnclean(deep)?.path.length, 300_000);
-  assert.throws(() => assertClean(deep, 'request body'), (e: unknown) => e instanceof DomainError && e.kind === 'Invalid' && e.message.length < 300);
+  assert.deepEqual(findUnclean(deep), { path: Array(MAX_JSON_DEPTH + 1).fill(0), isKey: false, tooDeep: true });
+  assert.throws(() => assertClean(deep, 'request body'), (e: unknown) => e instanceof DomainError && e.kind === 'Invalid' && /nested deeper than 32 levels/.test(e.message) && e.message.length < 300);
+  const deepest = JSON.parse('{"a":'.repeat(MAX_JSON_DEPTH) + '{}' + '}'.repeat(MAX_JSON_DEPTH));
+  assert.equal(findUnclean(deepest), undefined, 'nesting up to the limit is fine');
+  assert.equal(findUnclean(JSON.parse('{"a":'.repeat(MAX_JSON_DEPTH + 1) + '{}' + '}'.repeat(MAX_JSON_DEPTH + 1)))?.tooDeep, true);
   assert.throws(() => assertClean({ 'k\ud800': 1 }, 'request body'), /Invalid name 'k\\ud800' in request body/);
 });
 
