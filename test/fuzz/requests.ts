@@ -142,6 +142,46 @@ function realistic(name: string, derived: fc.Arbitrary<unknown>): fc.Arbitrary<u
   return known ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: derived }) : derived;
 }
 
+/**
+ * Request bodies the document leaves free-form (their shape is upstream Glance's: task inputs,
+ * import methods), written out as schemas so valid requests reach the services too.
+ */
+const BODY_HINTS: Record<string, Schema> = {
+  importImage: {
+    type: 'object',
+    required: ['method'],
+    properties: {
+      method: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { enum: ['glance-direct', 'web-download', 'copy-image', 'glance-download'] },
+          uri: { enum: ['http://127.0.0.1:9/disk.raw', 'http://169.254.169.254/latest', 'file:///etc/passwd', 'ftp://example.invalid/x', 'http://[::ffff:127.0.0.1]/x'] },
+        },
+      },
+      stores: { type: 'array', items: { enum: ['default', 'file', 'nope'] }, maxItems: 2 },
+      all_stores: { type: 'boolean' },
+      all_stores_must_succeed: { type: 'boolean' },
+    },
+  },
+  createTask: {
+    type: 'object',
+    required: ['type', 'input'],
+    properties: {
+      type: { enum: ['import', 'api_image_import'] },
+      input: {
+        type: 'object',
+        required: ['import_from', 'import_from_format', 'image_properties'],
+        properties: {
+          import_from: { enum: ['http://127.0.0.1:9/disk.raw', 'file:///etc/passwd', 'swift://x/y'] },
+          import_from_format: { enum: ['raw', 'qcow2', ''] },
+          image_properties: { type: 'object', properties: { name: { type: 'string', maxLength: 255 }, disk_format: { enum: ['raw', 'qcow2'] }, container_format: { enum: ['bare'] } }, additionalProperties: { type: 'string' } },
+        },
+      },
+    },
+  },
+};
+
 /** The arbitrary of request specs for one operation. `extra` adds schemas the document names but does not inline (the image schema). */
 export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema }): fc.Arbitrary<Spec> {
   const pathParams = op.params.filter((p) => p.in === 'path');
@@ -191,6 +231,7 @@ export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema
       const props = Object.fromEntries(Object.entries(extra.imageSchema.properties as Record<string, Schema>).filter(([k, v]) => !v.readOnly && k !== 'owner' && k !== 'locations'));
       schema = { type: 'object', properties: props, additionalProperties: { type: 'string', maxLength: 255 }, required: [] };
     }
+    if (BODY_HINTS[op.operationId]) schema = BODY_HINTS[op.operationId];
     const patch = op.operationId === 'updateImage' && extra.imageSchema;
     const valid = patch ? imagePatchArb(d, extra.imageSchema!, false) : d.valid(schema);
     const mutated = patch ? imagePatchArb(d, extra.imageSchema!, true) : d.values(schema);

@@ -55,6 +55,8 @@ export async function seed(t: Target, p: Personas): Promise<void> {
   await image(t, p.memberB, { name: 'b-queued' });
   await image(t, p.admin, { name: 'public', visibility: 'public' }, bytes);
   await image(t, p.admin, { name: 'protected', visibility: 'public', protected: true }, bytes);
+  // queued raw images: uploads and stages get somewhere (each one is used up by its first success)
+  for (const [who, n] of [[p.memberA, 'a'], [p.memberB, 'b'], [p.admin, 'adm']] as const) for (const i of [1, 2]) await image(t, who, { name: `${n}-queued-raw-${i}` });
   const stageable = await image(t, p.memberA, { name: 'a-staged' });
   if (stageable) await json(t, 'PUT', `/v2/images/${stageable}/stage`, p.memberA, bytes, { 'Content-Type': 'application/octet-stream' });
 
@@ -94,7 +96,7 @@ export async function refreshPools(t: Target, p: Personas, reseeded: { count: nu
   // seeded first (stable order for a seed), then anything a fuzzed request created
   const sorted = [...images].sort((a: any, b: any) => Number(!a.tags?.includes('seed')) - Number(!b.tags?.includes('seed')) || String(a.name).localeCompare(String(b.name)));
   return {
-    image_id: uniq(sorted.map((i: any) => i.id)).slice(0, 16),
+    image_id: uniq(sorted.map((i: any) => i.id)).slice(0, 24),
     // not a path parameter: what exclusions.ts needs to know
     '.not_raw': uniq(images.filter((i: any) => i.disk_format && i.disk_format !== 'raw').map((i: any) => String(i.id).toLowerCase())),
     tag: uniq(['seed', 'fuzz', 'extra', ...sorted.flatMap((i: any) => i.tags ?? [])]).slice(0, 8),

@@ -75,9 +75,12 @@ export async function startTarget(mongoUri: string): Promise<Target> {
     const reap = () => proc.kill('SIGKILL');
     process.once('exit', reap);
     proc.once('exit', () => process.off('exit', reap));
+    let listening: (url: string) => void = () => undefined;
     const onLine = (line: string) => {
       recent.push(line.slice(0, 2000));
       if (recent.length > 30) recent.shift();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(line);
+      if (m) listening(m[1]);
       let level = 0;
       try {
         level = (JSON.parse(line) as { level?: number }).level ?? 0;
@@ -86,6 +89,8 @@ export async function startTarget(mongoUri: string): Promise<Target> {
       }
       if (level >= 50) t.errorLog.push(line.slice(0, 4000));
     };
+    // one reader per stream for the whole life of the process: a pipe left unread fills up
+    // and blocks the service's synchronous log writes
     createInterface({ input: proc.stdout! }).on('line', onLine);
     createInterface({ input: proc.stderr! }).on('line', onLine);
     proc.once('exit', (code, signal) => {
@@ -93,15 +98,11 @@ export async function startTarget(mongoUri: string): Promise<Target> {
     });
     t.url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the service did not start within 60 s:\n${recent.join('\n')}`)), 60_000);
-      const lines = createInterface({ input: proc.stdout! });
-      lines.on('line', (line) => {
-        const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          lines.close();
-          resolve(m[1]);
-        }
-      });
+      listening = (url) => {
+        clearTimeout(timer);
+        listening = () => undefined;
+        resolve(url);
+      };
       proc.once('exit', () => {
         clearTimeout(timer);
         reject(new Error(`the service exited during start:\n${recent.join('\n')}`));
