@@ -52,6 +52,18 @@ export class Snapshots {
     return out;
   }
 
+  /** A snapshot once background work (imports, cache fills) has stopped changing it, waiting up to 10 s. */
+  async stable(path: string): Promise<Map<string, string>> {
+    let prev = await this.take(path);
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const next = await this.take(path);
+      if (!this.diff(prev, next)) return next;
+      prev = next;
+    }
+    return prev;
+  }
+
   /** Where two snapshots differ, briefly; undefined when they are the same. */
   diff(before: Map<string, string>, after: Map<string, string>): string | undefined {
     for (const [p, b] of before) {

@@ -156,7 +156,7 @@ const BODY_HINTS: Record<string, Schema> = {
         required: ['name'],
         properties: {
           name: { enum: ['glance-direct', 'web-download', 'copy-image', 'glance-download'] },
-          uri: { enum: ['http://127.0.0.1:9/disk.raw', 'http://169.254.169.254/latest', 'file:///etc/passwd', 'ftp://example.invalid/x', 'http://[::ffff:127.0.0.1]/x'] },
+          uri: { enum: ['http://images.invalid/disk.raw', 'http://127.0.0.1:9/disk.raw', 'http://169.254.169.254/latest', 'file:///etc/passwd', 'ftp://example.invalid/x', 'http://[::ffff:127.0.0.1]/x'] },
         },
       },
       stores: { type: 'array', items: { enum: ['default', 'file', 'nope'] }, maxItems: 2 },
@@ -173,7 +173,7 @@ const BODY_HINTS: Record<string, Schema> = {
         type: 'object',
         required: ['import_from', 'import_from_format', 'image_properties'],
         properties: {
-          import_from: { enum: ['http://127.0.0.1:9/disk.raw', 'file:///etc/passwd', 'swift://x/y'] },
+          import_from: { enum: ['http://images.invalid/disk.raw', 'http://127.0.0.1:9/disk.raw', 'file:///etc/passwd', 'swift://x/y'] },
           import_from_format: { enum: ['raw', 'qcow2', ''] },
           image_properties: { type: 'object', properties: { name: { type: 'string', maxLength: 255 }, disk_format: { enum: ['raw', 'qcow2'] }, container_format: { enum: ['bare'] } }, additionalProperties: { type: 'string' } },
         },

@@ -132,7 +132,7 @@ for (const [opIndex, op] of operations.entries()) {
         // a difference is confirmed by sending the same refused request again: background
         // work (imports, cache fills) may change state between two snapshots on its own
         if (diff) {
-          const again = await snapshots.take(r.path);
+          const again = await snapshots.stable(r.path);
           const a2 = await send(target.url, r, TIMEOUT_MS);
           const diff2 = a2.status >= 400 && a2.status < 500 ? snapshots.diff(again, await snapshots.take(r.path)) : undefined;
           if (diff2) report({ kind: 'changed', op: op.operationId, persona, request: last, detail: `answered ${a.status} yet changed: ${diff2}` });
