@@ -130,6 +130,13 @@ export class Deriver {
   values(schema: Schema | undefined): fc.Arbitrary<unknown> {
     return fc.oneof(this.valid(schema), fc.tuple(this.valid(schema), mutationArb).map(([v, m]) => mutate(v, m)));
   }
+
+  /** Valid values with one mutation of the given kind: the systematic pass sends every kind to every body. */
+  mutatedBy(schema: Schema | undefined, kind: MutationKind): fc.Arbitrary<unknown> {
+    // key twists 0-3 (NUL, lone surrogates) are the ones stores choke on: the systematic pass always uses those
+    const m = kind === 'oddKey' ? fc.record({ kind: fc.constant('oddKey' as const), at: fc.nat(), key: fc.nat(), value: fc.nat({ max: 3 }) }) : mutationArb.filter((x) => x.kind === kind);
+    return fc.tuple(this.valid(schema), m).map(([v, x]) => mutate(v, x));
+  }
 }
 
 function mergeAll(parts: Schema[]): Schema {
@@ -173,6 +180,9 @@ type Mutation =
   | { kind: 'pastMax'; at: number; by: number }
   | { kind: 'deep'; at: number; depth: number; open: string }
   | { kind: 'proto'; at: number; key: number };
+
+export const MUTATION_KINDS = ['oddKey', 'oddString', 'wrongType', 'dropKey', 'extraKey', 'pastMax', 'deep', 'proto'] as const;
+export type MutationKind = (typeof MUTATION_KINDS)[number];
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('wrongType' as const), at: fc.nat(), value: fc.nat() }) },

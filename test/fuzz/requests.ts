@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Deriver, ODD_KEYS, ODD_STRINGS, toJsonText, type Schema } from './derive.js';
+import { Deriver, ODD_KEYS, ODD_STRINGS, toJsonText, type MutationKind, type Schema } from './derive.js';
 import type { Pools } from './seed.js';
 import type { Sent } from './target.js';
 
@@ -183,7 +183,7 @@ const BODY_HINTS: Record<string, Schema> = {
 };
 
 /** The arbitrary of request specs for one operation. `extra` adds schemas the document names but does not inline (the image schema). */
-export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema }): fc.Arbitrary<Spec> {
+export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema }, forced?: MutationKind): fc.Arbitrary<Spec> {
   const pathParams = op.params.filter((p) => p.in === 'path');
   const queryParams = op.params.filter((p) => p.in === 'query' && p.name !== 'properties');
   const headerParams = op.params.filter((p) => p.in === 'header');
@@ -234,9 +234,17 @@ export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema
     if (BODY_HINTS[op.operationId]) schema = BODY_HINTS[op.operationId];
     const patch = op.operationId === 'updateImage' && extra.imageSchema;
     const valid = patch ? imagePatchArb(d, extra.imageSchema!, false) : d.valid(schema);
-    const mutated = patch ? imagePatchArb(d, extra.imageSchema!, true) : d.values(schema);
+    const mutated = forced && !patch ? d.mutatedBy(schema, forced) : patch ? imagePatchArb(d, extra.imageSchema!, true) : d.values(schema);
+    if (forced && patch) {
+      // the systematic pass mutates a valid patch document, not the loose document schema
+      const validPatch = imagePatchArb(d, extra.imageSchema!, false);
+      bodyArb = () => fc.record({ contentType: fc.constantFrom(...types), body: fc.tuple(validPatch, fc.nat()).map(([v, x]) => ({ kind: 'json' as const, value: withMutation(v, forced, x) })) });
+    }
     const isPatch = types.some((t) => t.includes('json-patch'));
-    bodyArb = (odd) =>
+    if (forced && patch) {
+      /* set above */
+    } else if (forced) bodyArb = () => fc.record({ contentType: fc.constantFrom(...types), body: mutated.map((v) => ({ kind: 'json' as const, value: v })) });
+    else bodyArb = (odd) =>
       odd
         ? fc.oneof(
             { weight: 6, arbitrary: fc.record({ contentType: fc.constantFrom(...types), body: mutated.map((v) => ({ kind: 'json' as const, value: v })) }) },
@@ -245,9 +253,14 @@ export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema
           )
         : fc.record({ contentType: fc.constantFrom(...types), body: valid.map((v) => ({ kind: 'json' as const, value: v })) });
   }
-  // one part of the request is odd at a time, so the others do not hide it behind their 400
   const build = (odd: 'none' | 'path' | 'query' | 'headers' | 'body') =>
     fc.tuple(pathArb(odd === 'path'), queryArb(odd === 'query'), headersArb(odd === 'headers'), bodyArb(odd === 'body')).map(([p, q, h, b]) => ({ path: p, query: q, headers: h, ...b }));
+  if (forced) {
+    // the systematic pass: a body mutated by one kind, or for operations without a JSON body, an odd path
+    if (op.body && !types.includes('application/octet-stream')) return build('body');
+    return pathParams.length ? build('path') : build('query');
+  }
+  // one part of the request is odd at a time, so the others do not hide it behind their 400
   return fc.oneof(
     { weight: 3, arbitrary: build('none') },
     ...(pathParams.length ? [{ weight: 2, arbitrary: build('path') }] : []),
@@ -255,6 +268,23 @@ export function specArb(op: Operation, d: Deriver, extra: { imageSchema?: Schema
     ...(headerParams.length ? [{ weight: 1, arbitrary: build('headers') }] : []),
     { weight: op.body ? 3 : 1, arbitrary: build('body') },
   );
+}
+
+/** A valid patch document with one odd value or key put into its first operation (the systematic pass). */
+function withMutation(patch: unknown, kind: MutationKind, x: number): unknown {
+  const ops = JSON.parse(JSON.stringify(patch)) as Record<string, unknown>[];
+  const first = ops[0] ?? { op: 'add', path: '/custom', value: 'v' };
+  const odd = ODD_STRINGS[x % ODD_STRINGS.length];
+  if (kind === 'oddKey') first.path = `/${['k\u0000', 'k\ud800', '\udc00k'][x % 3]}`;
+  else if (kind === 'oddString') first.value = odd;
+  else if (kind === 'proto') Object.defineProperty(first, '__proto__', { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+  else if (kind === 'wrongType') first.value = [{}, [], 1, null, true][x % 5];
+  else if (kind === 'dropKey') delete first[['op', 'path', 'value'][x % 3]];
+  else if (kind === 'extraKey') first[ODD_KEYS[x % ODD_KEYS.length]] = odd;
+  else if (kind === 'pastMax') first.value = 'p'.repeat(70_000);
+  else if (kind === 'deep') first.value = '\u0001deep\u0001' + '20000:[' + '\u0001deep\u0001';
+  ops[0] = first;
+  return ops;
 }
 
 /** JSON-patch documents over the image schema's own attributes, custom keys and odd paths. */

@@ -10,9 +10,9 @@
  *
  *   npm run test:fuzz                        a seeded run within the CI budget
  *   FUZZ_SEED=123 npm run test:fuzz          reproduces the run with that seed
- *   FUZZ_RUNS=40 npm run test:fuzz           requests per operation and persona (default 6)
+ *   FUZZ_RUNS=40 npm run test:fuzz           requests per operation and persona (default 10)
  *   FUZZ_ONLY=updateImage,createImage ...    only these operations
- *   FUZZ_BUDGET_S=300                        past it, one request per operation and persona
+ *   FUZZ_BUDGET_S=240                        past it, one request per operation and persona
  *
  * Ends with `fuzz: N requests over N operations, N 5xx, N crashes`; exits non-zero on any
  * 5xx, crash, hang or changed state.
@@ -20,7 +20,7 @@
 import fc from 'fast-check';
 import { loadOpenApiDocument } from '../../src/openapi.js';
 import { startEmbeddedMongo } from '../../src/db/embedded.js';
-import { Deriver } from './derive.js';
+import { Deriver, MUTATION_KINDS } from './derive.js';
 import { listOperations, specArb, toRequest, type Operation } from './requests.js';
 import { refreshPools, seed, type Personas, type Pools } from './seed.js';
 import { send, startTarget, type Answer, type Sent, type Target } from './target.js';
@@ -28,11 +28,11 @@ import { excluded } from './exclusions.js';
 import { Snapshots } from './readback.js';
 
 const seedValue = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const runs = Number(process.env.FUZZ_RUNS ?? 6);
+const runs = Number(process.env.FUZZ_RUNS ?? 10);
 const only = process.env.FUZZ_ONLY?.split(',').filter(Boolean);
 const TIMEOUT_MS = Number(process.env.FUZZ_TIMEOUT_MS ?? 15_000);
 // past the budget every remaining operation still gets one request per persona
-const deadline = Date.now() + Number(process.env.FUZZ_BUDGET_S ?? 300) * 1000;
+const deadline = Date.now() + Number(process.env.FUZZ_BUDGET_S ?? 240) * 1000;
 console.log(`fuzz: seed ${seedValue} (FUZZ_SEED=${seedValue} reproduces), ${runs} runs per operation and persona`);
 
 const mongo = process.env.TEST_MONGODB_URI ? undefined : await startEmbeddedMongo();
@@ -89,16 +89,26 @@ async function ensureAlive(op: Operation, persona: string, last: string): Promis
   const health = await send(target.url, { method: 'GET', path: '/healthz' }, TIMEOUT_MS);
   if (health.status === 200 && target.alive()) return;
   await new Promise((r) => setTimeout(r, 200));
-  const crash = target.crashes.at(-1);
-  report({ kind: 'crash', op: op.operationId, persona, request: last, detail: crash ? `exit ${crash.code ?? crash.signal}; last log:\n${crash.lastLog.slice(-8).join('\n')}` : `healthz answered ${health.status || health.failure}` });
-  if (!target.alive()) await target.restart();
+  if (target.alive()) {
+    // up but not answering: a stalled event loop is a hang of every request at once
+    report({ kind: 'hang', op: op.operationId, persona, request: last, detail: `/healthz answered ${health.status || health.failure}: the service stalled; restarted` });
+  } else {
+    const crash = target.crashes.at(-1);
+    report({ kind: 'crash', op: op.operationId, persona, request: last, detail: crash ? `exit ${crash.code ?? crash.signal}; last log:\n${crash.lastLog.slice(-8).join('\n')}` : 'the process is gone' });
+  }
+  await target.restart();
   pools = await refreshPools(target, personas, reseeded);
 }
 
 for (const [opIndex, op] of operations.entries()) {
   const arb = specArb(op, deriver, { imageSchema });
+  // the systematic pass: every mutation kind once per operation, as the personas that may write
+  const systematic = MUTATION_KINDS.map((kind, k) => ({ kind, arb: specArb(op, deriver, { imageSchema }, kind), k }));
   for (const [personaIndex, [persona, token]] of asPersona.entries()) {
     const specs = fc.sample(arb, { seed: seedValue + opIndex * 1009 + personaIndex * 7, numRuns: Date.now() < deadline ? runs : 1 });
+    if (persona === 'memberA' || persona === 'admin') {
+      for (const s of systematic) specs.unshift(...fc.sample(s.arb, { seed: seedValue + opIndex * 1009 + personaIndex * 7 + s.k * 13, numRuns: s.kind === 'oddKey' || s.kind === 'oddString' ? 3 : 1 }));
+    }
     let last = '';
     for (const spec of specs) {
       const r = toRequest(op, spec, pools, token);

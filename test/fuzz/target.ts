@@ -56,7 +56,17 @@ export async function startTarget(mongoUri: string): Promise<Target> {
     errorLog: [],
     token: (project, roles) => mintToken(privateJwk, { sub: `fuzz-${project ?? 'none'}-${roles.join('+')}`, ...(project ? { project_id: project } : {}), roles }, { issuer: ISSUER, audience: AUDIENCE }),
     alive: () => !!child && child.exitCode === null && child.signalCode === null,
-    restart: () => launch(),
+    async restart() {
+      // a stalled service is stopped first (not counted as a crash: the caller reports the stall)
+      if (child && t.alive()) {
+        const exited = new Promise<void>((resolve) => child!.once('exit', () => resolve()));
+        stopping = true;
+        child.kill('SIGKILL');
+        await exited;
+        stopping = false;
+      }
+      await launch();
+    },
     async stop() {
       stopping = true;
       if (!child || !t.alive()) return;
