@@ -293,7 +293,8 @@ function imagePatchArb(d: Deriver, imageSchema: Schema, odd: boolean): fc.Arbitr
   const names = Object.keys(props).filter((n) => !props[n].readOnly);
   const valid = fc.oneof(
     fc.constantFrom(...names).chain((n) => fc.record({ op: fc.constantFrom('add', 'replace'), path: fc.constant(`/${n}`), value: d.valid(props[n]) })),
-    fc.record({ op: fc.constantFrom('add', 'replace', 'remove'), path: fc.constantFrom('/custom', '/seed_prop', '/fz_cores'), value: fc.string({ maxLength: 20 }) }),
+    // custom properties: what most real patches change
+    { weight: 2, arbitrary: fc.record({ op: fc.constantFrom('add', 'replace', 'remove'), path: fc.constantFrom('/custom', '/seed_prop', '/fz_cores', '/os_distro'), value: fc.string({ maxLength: 20 }) }) },
   );
   if (!odd) return fc.array(valid, { minLength: 1, maxLength: 3 });
   const opArb = fc.oneof(
