@@ -9,11 +9,12 @@ import { DomainError } from '../domain/errors.js';
 import { canonicalId } from '../domain/ids.js';
 import type { Logger } from '../log.js';
 import type { Call, Handler, Handlers, OperationId, Result } from './types.js';
+import { assertClean } from './well-formed.js';
 
 /**
  * The request pipeline, one linear function per request (`Api.handle`):
- * route by operationId (404/405) → authentication (401) → request validation against the
- * document (400) → handler (services do authorization and domain rules) → response validation
+ * route by operationId (404/405) → authentication (401) → request validation: valid Unicode
+ * without NUL everywhere (well-formed.ts), then against the document (400) → handler (services do authorization and domain rules) → response validation
  * against the document outside production.
  *
  * openapi-backend owns the document: it dereferences it, lists the operations and compiles one
@@ -257,6 +258,9 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     for (const name of plan.arrayQuery) if (typeof query[name] === 'string') query[name] = [query[name]];
     const parameters: Record<string, unknown> = { path, query, header: request.headers, cookie: NO_COOKIES };
     if (typeof request.body === 'object' || contentTypeIsJson(request.headers)) parameters.requestBody = request.body;
+    assertClean(path, 'path');
+    assertClean(query, 'query');
+    assertClean(request.body, 'request body');
     for (const validate of plan.validators) {
       // Ajv coerces in place (coerceTypes): the handler sees typed query and path values.
       if (!validate(parameters)) {

@@ -1,4 +1,5 @@
 import { isoSeconds } from '../domain/time.js';
+import { link } from '../domain/links.js';
 import type { ImageRecord } from '../repositories/images.js';
 
 /** Properties that are kept on the record but never shown. */
@@ -33,8 +34,8 @@ export function imageView(o: { multiStore: boolean; showDirectUrl: boolean }): (
       created_at: isoSeconds(img.created_at),
       updated_at: isoSeconds(img.updated_at),
       tags: [...img.tags],
-      self: `/v2/images/${img._id}`,
-      file: `/v2/images/${img._id}/file`,
+      self: link('v2', 'images', img._id),
+      file: link('v2', 'images', img._id, 'file'),
       schema: '/v2/schemas/image',
     });
     if (o.multiStore) {

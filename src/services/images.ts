@@ -12,6 +12,7 @@ import type { ImageSchemas } from './image-schemas.js';
 import type { ImageQuotas } from './image-quotas.js';
 import { pageLinks, parseListQuery, visibilityPredicates } from './image-list-query.js';
 import { parsePatch, patchMediaType, type PatchChange } from './image-patch.js';
+import { link } from '../domain/links.js';
 
 /**
  * The image catalogue: records without bytes (glance-v2-api.md §2.1, §3, §4, §5).

@@ -16,6 +16,7 @@ import { isoSecondsOrNull } from '../domain/time.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImagesService } from './images.js';
 import type { ImageImport } from './image-data/import.js';
+import { link } from '../domain/links.js';
 
 const STATUSES = ['pending', 'processing', 'success', 'failure'];
 const SORT_KEYS = ['created_at', 'updated_at', 'id', 'status', 'type', 'expires_at', 'owner'];
@@ -47,7 +48,7 @@ export class TasksService {
       expires_at: isoSecondsOrNull(t.expires_at),
       created_at: isoSecondsOrNull(t.created_at),
       updated_at: isoSecondsOrNull(t.updated_at),
-      self: `/v2/tasks/${t._id}`,
+      self: link('v2', 'tasks', t._id),
       schema: '/v2/schemas/task',
     };
     if (full) Object.assign(out, { input: t.input, result: t.result, message: t.message ?? '' });

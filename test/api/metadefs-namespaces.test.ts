@@ -234,12 +234,14 @@ test('names with spaces and non-ASCII characters work in paths, links and the Lo
   const c = await call(s.url, 'POST', NS, { token: admin, body: { namespace: name, visibility: 'public' } });
   assert.equal(c.status, 201);
   assert.equal(c.headers.get('location'), `${s.url}${NS}/${encodeURI(name)}`);
-  assert.equal(c.body.self, `${NS}/${name}`);
+  // links are percent-encoded, so each one routes back (issue 14, defect 8)
+  assert.equal(c.body.self, `${NS}/${encodeURI(name)}`);
   const path = `${NS}/${encodeURIComponent(name)}`;
   assert.equal((await call(s.url, 'GET', path, { token: other })).body.namespace, name);
   const o = await call(s.url, 'POST', `${path}/objects`, { token: admin, body: { name: 'a/b c' } });
   assert.equal(o.status, 201);
-  assert.equal(o.body.self, `${NS}/${name}/objects/a/b c`);
+  assert.equal(o.body.self, `${NS}/${encodeURI(name)}/objects/a%2Fb%20c`);
+  assert.equal((await call(s.url, 'GET', o.body.self, { token: other })).status, 200);
   assert.equal((await call(s.url, 'GET', `${path}/objects/${encodeURIComponent('a/b c')}`, { token: other })).status, 200);
   assert.equal((await call(s.url, 'DELETE', path, { token: admin })).status, 204);
 });

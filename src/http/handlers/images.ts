@@ -1,5 +1,6 @@
 import type { Services } from '../../app.js';
 import type { Handlers } from '../types.js';
+import { link } from '../../domain/links.js';
 
 /** Image records: create, show, list, PATCH, delete, deactivate/reactivate, tags (§2.1). */
 export function imageHandlers(s: Services): Handlers<
@@ -13,7 +14,7 @@ export function imageHandlers(s: Services): Handlers<
     },
     createImage: async ({ ctx, body, baseUrl }) => {
       const { image, headers } = await images.create(ctx, body as Record<string, unknown>);
-      return { status: 201, headers: { ...headers, Location: `${baseUrl}/v2/images/${image._id}` }, body: images.render(image) };
+      return { status: 201, headers: { ...headers, Location: baseUrl + link('v2', 'images', image._id) }, body: images.render(image) };
     },
     showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id)) }),
     updateImage: async ({ ctx, params, headers, body }) => ({

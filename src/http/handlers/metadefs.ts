@@ -30,7 +30,7 @@ export function metadefHandlers(s: Services): Handlers<Ops> {
     listMetadefNamespaces: async (c) => ({ status: 200, json: await m().listNamespaces(c.ctx, c.query, c.rawQuery) }),
     createMetadefNamespace: async (c) => {
       const r = await m().createNamespace(c.ctx, c.body as never);
-      return { status: 201, body: r.body, headers: { Location: c.baseUrl + encodeURI(r.location) } };
+      return { status: 201, body: r.body, headers: { Location: c.baseUrl + r.location } };
     },
     getMetadefNamespace: async (c) => ({ status: 200, json: await m().getNamespace(c.ctx, c.params.namespace, c.query.resource_type) }),
     updateMetadefNamespace: async (c) => ({ status: 200, body: await m().updateNamespace(c.ctx, c.params.namespace, c.body as never) }),

@@ -9,7 +9,7 @@ import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type MetadefSnapshot, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
-import { renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
+import { nsSelf, renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
 
 export interface NamespaceInput {
   namespace: string;
@@ -203,7 +203,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
   d.notifier.emit('metadef_namespace.create', notifyPayload(docs.ns), ctx);
   const e = (await d.repo.snapshot()).namespaces.get(b.namespace);
   const body = e ? renderNamespaceFull(e) : renderNamespaceBase(docs.ns);
-  return { body, location: `/v2/metadefs/namespaces/${b.namespace}` };
+  return { body, location: nsSelf(b.namespace) };
 }
 
 /** PUT: a full replace of the attributes; omitted ones return to their defaults; children stay. */

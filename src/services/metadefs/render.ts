@@ -1,8 +1,10 @@
 /**
  * Metadef documents → API bodies (glance-v2-api.md §2.8, §6). Null fields are omitted
- * (§7.14); timestamps are `YYYY-MM-DDThh:mm:ssZ`; links are relative and unescaped.
+ * (§7.14); timestamps are `YYYY-MM-DDThh:mm:ssZ`; links are relative, with each name
+ * percent-encoded (upstream leaves them raw, so a name holding `/` linked to a 404).
  */
 import type { AssociationDoc, NamespaceDoc, NamespaceEntry, ObjectDoc, PropertyDoc, ResourceTypeDoc, TagDoc } from '../../repositories/metadefs.js';
+import { link } from '../../domain/links.js';
 
 export type Json = Record<string, unknown>;
 
@@ -15,7 +17,7 @@ export function compact(o: Json): Json {
   return out;
 }
 
-export const nsSelf = (name: string) => `/v2/metadefs/namespaces/${name}`;
+export const nsSelf = (name: string) => link('v2', 'metadefs', 'namespaces', name);
 
 export function renderNamespaceBase(ns: NamespaceDoc): Json {
   return compact({
@@ -73,7 +75,7 @@ export function renderObject(nsName: string, o: ObjectDoc, prefix = ''): Json {
     properties,
     created_at: ts(o.created_at),
     updated_at: ts(o.updated_at),
-    self: `${nsSelf(nsName)}/objects/${o.name}`,
+    self: link('v2', 'metadefs', 'namespaces', nsName, 'objects', o.name),
     schema: '/v2/schemas/metadefs/object',
   });
 }
