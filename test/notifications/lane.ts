@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { freePort } from '../helpers/keystone.js';
 import { brokerUnavailableReason, createBroker, type Broker } from './rabbit.js';
 import { startConsumer, type Consumer, type Decoded } from './consumer.js';
 import { problems } from './expect.js';
@@ -54,7 +55,8 @@ async function main(): Promise<number> {
     broker = await createBroker(join(dir, 'broker'));
     say(`starting RabbitMQ on 127.0.0.1:${broker.port} and the service`);
     const started = broker.start();
-    s = await startServer({ NOTIFICATION_TRANSPORT_URL: broker.url, NOTIFICATION_TOPICS: 'notifications' });
+    // web-download may reach loopback: the lane's failing import points at a closed port there.
+    s = await startServer({ NOTIFICATION_TRANSPORT_URL: broker.url, NOTIFICATION_TOPICS: 'notifications', HTTP_ALLOWED_HOSTS: '127.0.0.1' });
     await started;
     consumer = await startConsumer(broker.url, join(dir, 'listener.log'));
     say('broker, service and oslo.messaging listener ready');
@@ -70,6 +72,7 @@ async function main(): Promise<number> {
 }
 
 async function scenario(s: TestServer, broker: Broker, consumer: Consumer): Promise<number> {
+  const closedPort = await freePort();
   const owner = await s.token({ project: 'project-a', roles: ['member'], user: 'user-a' });
   const reader = await s.token({ project: 'project-a', roles: ['reader'] });
   const other = await s.token({ project: 'project-b', roles: ['member'] });
@@ -144,6 +147,18 @@ async function scenario(s: TestServer, broker: Broker, consumer: Consumer): Prom
   expect('import: activate', 'image.activate', (p) => p.id === imp.id && p.status === 'active');
   expect('import: task success', 'task.success', (p) => isTask(p) && p.status === 'success');
 
+  // ---- an import that fails: task.failure ----------------------------------------------
+  const lost = (await must(201, 'create image 4', api('POST', '/v2/images', owner, { name: 'lane-lost', disk_format: 'raw', container_format: 'bare' }))).json;
+  expect('create 4', 'image.create', (p) => p.id === lost.id);
+  await must(202, 'web-download from nowhere', api('POST', `/v2/images/${lost.id}/import`, owner, { method: { name: 'web-download', uri: `http://127.0.0.1:${closedPort}/nothing` } }));
+  const isWeb = (p: any) => p.type === 'api_image_import' && p.owner === 'project-a';
+  expect('failed import: task created', 'task.create', (p) => isWeb(p) && p.status === 'pending');
+  expect('failed import: task run', 'task.run', isWeb);
+  expect('failed import: task processing', 'task.processing', (p) => isWeb(p) && p.status === 'processing');
+  expect('failed import: prepare', 'image.prepare', (p) => p.id === lost.id);
+  expect('failed import: store', 'image.upload', (p) => typeof p === 'string' && p.includes(lost.id), 'ERROR');
+  expect('failed import: task failure', 'task.failure', (p) => isWeb(p) && p.status === 'failure');
+
   // ---- a namespace's life --------------------------------------------------------------
   const ns = 'OS::Lane::Notify';
   await must(201, 'create namespace', api('POST', '/v2/metadefs/namespaces', admin, {
@@ -162,8 +177,25 @@ async function scenario(s: TestServer, broker: Broker, consumer: Consumer): Prom
   expect('namespace: tag 1', 'metadef_tag.create', (p) => p.namespace === ns && p.name === 'lane-tag-1');
   expect('namespace: tag 2', 'metadef_tag.create', (p) => p.namespace === ns && p.name === 'lane-tag-2');
   expect('namespace: resource type', 'metadef_resource_type.create', (p) => p.namespace === ns && p.name === 'OS::Glance::Image' && p.prefix === 'lane_');
-  await must(200, 'rename tag', api('PUT', `/v2/metadefs/namespaces/${ns}/tags/lane-tag-1`, admin, { name: 'lane-tag-renamed' }));
+  const nsPath = `/v2/metadefs/namespaces/${ns}`;
+  await must(200, 'rename tag', api('PUT', `${nsPath}/tags/lane-tag-1`, admin, { name: 'lane-tag-renamed' }));
   expect('rename tag', 'metadef_tag.update', (p) => p.name === 'lane-tag-renamed' && p.name_old === 'lane-tag-1');
+  await must(200, 'rename object', api('PUT', `${nsPath}/objects/LaneObject`, admin, { name: 'LaneObject2', properties: { lane_flag: { type: 'boolean', title: 'Flag' } } }));
+  expect('rename object', 'metadef_object.update', (p) => p.name === 'LaneObject2' && p.name_old === 'LaneObject');
+  await must(200, 'rename property', api('PUT', `${nsPath}/properties/lane_speed`, admin, { name: 'lane_pace', type: 'integer', title: 'Pace', maximum: 9 }));
+  expect('rename property', 'metadef_property.update', (p) => p.name === 'lane_pace' && p.name_old === 'lane_speed' && p.maximum === 9);
+  await must(204, 'delete tag', api('DELETE', `${nsPath}/tags/lane-tag-2`, admin));
+  expect('delete tag', 'metadef_tag.delete', (p) => p.namespace === ns && p.name === 'lane-tag-2' && p.deleted === true);
+  await must(204, 'delete object', api('DELETE', `${nsPath}/objects/LaneObject2`, admin));
+  expect('delete object', 'metadef_object.delete', (p) => p.name === 'LaneObject2' && p.deleted === true);
+  await must(204, 'delete property', api('DELETE', `${nsPath}/properties/lane_pace`, admin));
+  expect('delete property', 'metadef_property.delete', (p) => p.name === 'lane_pace' && p.deleted === true);
+  await must(204, 'dissociate resource type', api('DELETE', `${nsPath}/resource_types/OS::Glance::Image`, admin));
+  expect('dissociate resource type', 'metadef_resource_type.delete', (p) => p.namespace === ns && p.name === 'OS::Glance::Image' && p.deleted === true);
+  for (const what of ['objects', 'properties', 'tags'] as const) {
+    await must(204, `delete all ${what}`, api('DELETE', `${nsPath}/${what}`, admin));
+    expect(`delete all ${what}`, `metadef_namespace.delete_${what}`, (p) => p.namespace === ns);
+  }
   const ns2 = 'OS::Lane::Notified';
   await must(200, 'rename namespace', api('PUT', `/v2/metadefs/namespaces/${ns}`, admin, { namespace: ns2, display_name: 'Lane', visibility: 'public' }));
   expect('rename namespace', 'metadef_namespace.update', (p) => p.namespace === ns2 && p.namespace_old === ns);
@@ -190,7 +222,7 @@ async function scenario(s: TestServer, broker: Broker, consumer: Consumer): Prom
   say(`life cycle: ${expected.length - life.missing.length}/${expected.length} expected events decoded`);
 
   // ---- fault run: the broker stops in the middle of a run of writes ----------------------
-  const fimg = (await must(201, 'create image 4', api('POST', '/v2/images', owner, { name: 'lane-fault' }))).json;
+  const fimg = (await must(201, 'create image 5', api('POST', '/v2/images', owner, { name: 'lane-fault' }))).json;
   await consumer.waitFor((evs) => evs.some((e) => e.event_type === 'image.create' && e.payload?.id === fimg.id), 10_000);
   let stopped = false;
   let stopping: Promise<void> | null = null;
