@@ -27,6 +27,13 @@ export interface AmqpSinkOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
+/** A notification ready for the wire. */
+interface Outgoing {
+  id: string;
+  priority: Notification['priority'];
+  body: Buffer;
+}
+
 /** oslo's `rabbit://` scheme is AMQP 0-9-1; a vhost path of `/` or nothing is the default vhost. */
 export function amqpUrl(transportUrl: string): string {
   const u = new URL(transportUrl.replace(/^rabbit:/, 'amqp:').replace(/^kombu:/, 'amqp:'));
@@ -47,6 +54,7 @@ export function amqpSink(o: AmqpSinkOptions): Sink {
   let opening: Promise<ConfirmChannel> | null = null;
   let closed = false;
   let lastDropWarn = 0;
+  let unsendable = 0;
 
   const withTimeout = <T>(p: Promise<T>, what: string): Promise<T> => {
     let t: NodeJS.Timeout;
@@ -90,12 +98,11 @@ export function amqpSink(o: AmqpSinkOptions): Sink {
     }
   }
 
-  async function deliver(batch: Notification[]): Promise<void> {
+  async function deliver(batch: Outgoing[]): Promise<void> {
     if (closed && !channel) throw new Error('closed');
     const ch = channel ?? (await (opening ??= open().finally(() => (opening = null))));
-    for (const n of batch) {
-      const body = Buffer.from(osloEnvelope(n, o.publisherId));
-      for (const topic of o.topics) ch.publish(exchange, routingKey(topic, n), body, { contentType: 'application/json', contentEncoding: 'utf-8', messageId: n.message_id });
+    for (const m of batch) {
+      for (const topic of o.topics) ch.publish(exchange, routingKey(topic, m), m.body, { contentType: 'application/json', contentEncoding: 'utf-8', messageId: m.id });
     }
     try {
       await withTimeout(ch.waitForConfirms(), 'publish');
@@ -106,7 +113,7 @@ export function amqpSink(o: AmqpSinkOptions): Sink {
     }
   }
 
-  const queue = new DeliveryQueue<Notification>(deliver, {
+  const queue = new DeliveryQueue<Outgoing>(deliver, {
     max: o.queueMax,
     batch: 100,
     initialBackoffMs: o.backoff?.initialMs ?? 500,
@@ -122,9 +129,21 @@ export function amqpSink(o: AmqpSinkOptions): Sink {
 
   return {
     send(n) {
-      queue.push(n);
+      let body: Buffer;
+      try {
+        body = Buffer.from(osloEnvelope(n, o.publisherId));
+      } catch (err) {
+        // Serialised here, not in the background: a payload that cannot be sent must not hold up the queue.
+        unsendable++;
+        o.log.warn({ err: String(err), event_type: n.event_type }, 'notifications: payload cannot be serialised, dropped');
+        return;
+      }
+      queue.push({ id: n.message_id, priority: n.priority, body });
     },
-    counters: () => queue.counters(),
+    counters: () => {
+      const c = queue.counters();
+      return { ...c, dropped: c.dropped + unsendable };
+    },
     async close(timeoutMs) {
       await queue.close(timeoutMs);
       closed = true;

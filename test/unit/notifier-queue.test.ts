@@ -111,3 +111,14 @@ test('AMQP sink with no broker: the caller is not blocked, attempts fail and are
   await sink.close(50);
   assert.deepEqual({ ...sink.counters(), failed: 0 }, { queued: 0, sent: 0, dropped: 3, failed: 0 });
 });
+
+test('AMQP sink: a payload that cannot be serialised is dropped and counted at once, not queued', async () => {
+  const port = await freePort();
+  const sink = amqpSink({ url: `rabbit://guest:guest@127.0.0.1:${port}/`, topics: ['notifications'], publisherId: 'image.test', queueMax: 5, log: createLogger('silent'), timeoutMs: 500, backoff: { initialMs: 1000, maxMs: 1000 } });
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  sink.send({ message_id: 'm', event_type: 'image.update', priority: 'INFO', payload: cyclic, timestamp: new Date(), context: {} });
+  sink.send({ message_id: 'n', event_type: 'image.update', priority: 'INFO', payload: { ok: 1n } as never, timestamp: new Date(), context: {} });
+  assert.deepEqual(sink.counters(), { queued: 0, sent: 0, dropped: 2, failed: 0 });
+  await sink.close(10);
+});
