@@ -27,6 +27,8 @@ export class DeliveryQueue<T> {
   private failed = 0;
   private draining: Promise<void> | null = null;
   private stopped = false;
+  /** Items at the head of `items` handed to `deliver` and not settled yet. */
+  private inFlight = 0;
   private wake: (() => void) | null = null;
 
   constructor(
@@ -62,8 +64,9 @@ export class DeliveryQueue<T> {
     clearTimeout(timer);
     this.stopped = true;
     this.wake?.();
-    this.dropped += this.items.length;
-    this.items = [];
+    // A batch being delivered settles by itself (sent, or dropped if it fails now).
+    this.dropped += this.items.length - this.inFlight;
+    this.items.splice(this.inFlight);
   }
 
   /** Resolves once nothing is queued. */
@@ -75,17 +78,28 @@ export class DeliveryQueue<T> {
     let delay = this.o.initialBackoffMs;
     while (this.items.length && !this.stopped) {
       const batch = this.items.slice(0, this.o.batch);
-      try {
-        await this.deliver(batch);
+      this.inFlight = batch.length;
+      const failure = await this.deliver(batch).then(
+        () => null,
+        (err: unknown) => ({ err }),
+      );
+      this.inFlight = 0;
+      if (!failure) {
         this.items.splice(0, batch.length);
         this.sent += batch.length;
         delay = this.o.initialBackoffMs;
-      } catch (err) {
-        this.failed++;
-        this.o.onRetry?.(err, delay);
-        await this.sleep(delay);
-        delay = Math.min(delay * 2, this.o.maxBackoffMs);
+        continue;
       }
+      this.failed++;
+      if (this.stopped) {
+        // Closed meanwhile: the batch is not retried.
+        this.items.splice(0, batch.length);
+        this.dropped += batch.length;
+        break;
+      }
+      this.o.onRetry?.(failure.err, delay);
+      await this.sleep(delay);
+      delay = Math.min(delay * 2, this.o.maxBackoffMs);
     }
   }
 

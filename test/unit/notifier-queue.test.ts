@@ -122,3 +122,25 @@ test('AMQP sink: a payload that cannot be serialised is dropped and counted at o
   assert.deepEqual(sink.counters(), { queued: 0, sent: 0, dropped: 2, failed: 0 });
   await sink.close(10);
 });
+
+test('close while a batch is in flight: it is counted once, as sent or dropped', async () => {
+  for (const outcome of ['ok', 'fail'] as const) {
+    let settle!: () => void;
+    const q = new DeliveryQueue<number>(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          settle = () => (outcome === 'ok' ? resolve() : reject(new Error('lost')));
+        }),
+      { max: 10, batch: 2, initialBackoffMs: 1000, maxBackoffMs: 1000 },
+    );
+    for (const i of [1, 2, 3]) q.push(i);
+    await q.close(10); // item 1 is in flight (delivery starts with the first push), 2 and 3 wait
+    assert.deepEqual(q.counters(), { queued: 1, sent: 0, dropped: 2, failed: 0 });
+    settle();
+    await q.flushed();
+    const c = q.counters();
+    assert.equal(c.queued, 0);
+    assert.equal(c.sent + c.dropped, 3, `${outcome}: ${JSON.stringify(c)}`);
+    assert.equal(c.sent, outcome === 'ok' ? 1 : 0);
+  }
+});
