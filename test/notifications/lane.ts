@@ -47,6 +47,12 @@ async function main(): Promise<number> {
   let broker: Broker | undefined;
   let consumer: Consumer | undefined;
   let s: TestServer | undefined;
+  // Interrupted: the broker runs in its own process group, so it is stopped here rather than by the terminal.
+  const onSignal = () => {
+    void Promise.allSettled([consumer?.stop(), broker?.destroy(), mongo?.stop()]).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     if (!process.env.TEST_MONGODB_URI) {
       mongo = await startEmbeddedMongo();
