@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the Keystone tests and the end-to-end lane need (Debian/Ubuntu):
 # Keystone under uWSGI and the real OpenStack command-line clients, plus any
-# further Debian packages named as arguments (the Tempest lane passes `tempest`).
+# further Debian packages named as arguments (the Tempest lane passes `tempest`, the
+# notifications lane `rabbitmq-server python3-oslo.messaging`).
 # Does nothing when everything is present; otherwise needs root (or sudo).
 # The packages' maintainer scripts are kept from starting services or asking
-# questions: the tests configure and start their own Keystone on loopback.
+# questions: the tests configure and start their own Keystone (and RabbitMQ) on loopback.
 set -euo pipefail
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
 

@@ -31,7 +31,8 @@ import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
 import type { ImageSchemas } from './services/image-schemas.js';
 import { createMetadefService, type MetadefService } from './services/metadefs/index.js';
-import { logNotifier, type Notifier } from './notifier/notifier.js';
+import type { Notifier } from './notifier/notifier.js';
+import { notifierFromConfig } from './notifier/from-config.js';
 import { createPropertyValidation, type PropertyValidation } from './services/validation/index.js';
 import { createApi } from './http/api.js';
 import { allHandlers } from './http/handlers/index.js';
@@ -118,7 +119,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const authenticator = await createAuthenticator(config, log);
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
   const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
-  const notifier = logNotifier(log);
+  const notifier = notifierFromConfig(config, log);
   const db = mongo.db;
 
   // Records and bytes.
@@ -155,9 +156,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const background = new BackgroundWork(log);
   const storageQuotas = new StorageQuotas({ config, repo, catalogue: catalogue.imageQuotas });
   const imageUpload = new ImageUpload({ config, images, repo, stores, quotas: storageQuotas, leases, notifier });
-  const imageDownload = new ImageDownload({ images, reader, cache: imageCache });
+  const imageDownload = new ImageDownload({ images, reader, cache: imageCache, notifier });
   const imageImport = new ImageImport({ config, log, images, authz, repo, tasks: tasksRepo, stores, quotas: storageQuotas, leases, reader, background, notifier });
-  const imageLocations = new ImageLocations({ config, log, images, authz, repo, tasks: tasksRepo, stores, background });
+  const imageLocations = new ImageLocations({ config, log, images, authz, repo, tasks: tasksRepo, stores, background, notifier });
   const sweeper = new TransferSweeper({ repo, leaseRecords, leases, stores, staleMs, log });
   await sweeper.start();
   const tasks = new TasksService({ tasks: tasksRepo, authz, images, imports: imageImport, limits: { defaultLimit: config.LIMIT_PARAM_DEFAULT, maxLimit: config.API_LIMIT_MAX } });
@@ -266,6 +267,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await background.close();
       leases.close();
       await imageCache.close();
+      await notifier.close();
       authenticator.close?.();
     },
   };

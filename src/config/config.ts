@@ -105,6 +105,11 @@ export const SETTINGS = {
   VALIDATION_MAX_BATCH: s('int', 100, 'Most property maps in one batch validation call (413 beyond).', { min: 1 }),
   METADEFS_AUTOLOAD_DIR: s<string | null>('string', null, 'Directory of metadef namespace JSON files loaded at start (existing namespaces are kept). Unset: etc/metadefs (the 33 standard namespaces) when MONGODB_URI is unset, else nothing.'),
   METADEF_CACHE_CHECK_MS: s('int', 1000, 'Milliseconds a process serves metadefs (reads and property validation) from memory before checking the catalogue version stamp in MongoDB again (writes by this process are seen at once; 0 checks on every call).', { min: 0 }),
+  NOTIFICATION_DRIVER: s<string | null>('enum', null, 'Where notifications go: log (one log line each), noop (nowhere), or messagingv2 (RabbitMQ at NOTIFICATION_TRANSPORT_URL in oslo.messaging\'s format). Unset: messagingv2 when NOTIFICATION_TRANSPORT_URL is set, else log.', { values: ['log', 'noop', 'messagingv2'] }),
+  NOTIFICATION_TRANSPORT_URL: s<string | null>('string', null, 'oslo.messaging transport URL of the broker, `rabbit://user:pass@host:5672/vhost` (also amqp:// or amqps://).'),
+  NOTIFICATION_TOPICS: s('list', ['notifications'], 'Topics notifications are published on (routing keys `<topic>.info` and `<topic>.error` on the exchange `glance`).'),
+  DISABLED_NOTIFICATIONS: s('list', [] as string[], 'Notifications not sent: event types (`image.send`) or whole groups (`image`, `image.member`, `task`, `metadef_tag`, ...).'),
+  NOTIFICATION_QUEUE_MAX: s('int', 10000, 'Notifications held in memory while the broker is slow or down; beyond this new ones are dropped, counted and logged.', { min: 1 }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -187,6 +192,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const name of ['KEYSTONE_URL', 'KEYSTONE_USERNAME', 'KEYSTONE_PASSWORD', 'KEYSTONE_PROJECT']) {
       if (out[name] === null) throw new ConfigError(`Invalid configuration: ${name} is required when AUTH_MODE=keystone`);
     }
+  }
+  if (out.NOTIFICATION_TRANSPORT_URL !== null && !/^(rabbit|kombu|amqps?):\/\/[^/\s]/.test(out.NOTIFICATION_TRANSPORT_URL as string)) {
+    throw new ConfigError('Invalid configuration: NOTIFICATION_TRANSPORT_URL must be a rabbit:// (or amqp://, amqps://) URL');
+  }
+  if (out.NOTIFICATION_DRIVER === 'messagingv2' && out.NOTIFICATION_TRANSPORT_URL === null) {
+    throw new ConfigError('Invalid configuration: NOTIFICATION_TRANSPORT_URL is required when NOTIFICATION_DRIVER=messagingv2');
   }
   return out as Config;
 }

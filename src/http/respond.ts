@@ -33,11 +33,15 @@ export function send(res: Response, result: Result): void {
     // A stream can fail before it gets here (its errors were captured where it was opened).
     if (stream.errored) return failed(stream.errored);
     stream.once('error', failed);
+    const pump = stream instanceof FileRangeStream && stream.pumpable;
+    const counted = result.sent ? countBytes(stream, pump) : undefined;
     res.once('close', () => {
       if (!res.writableFinished) stream.destroy(); // the client went away: stop reading the store
+      // What was read but still sits in the response's buffer never reached the client.
+      if (counted) result.sent!(Math.max(0, counted() - (res.writableFinished ? 0 : res.writableLength)));
     });
     // A file range is sent from two reused buffers (no allocation per chunk); anything else is piped.
-    if (stream instanceof FileRangeStream && stream.pumpable) stream.pumpTo(res);
+    if (pump) stream.pumpTo(res);
     else stream.pipe(res);
     return;
   }
@@ -45,6 +49,14 @@ export function send(res: Response, result: Result): void {
   res.setHeader('Content-Type', 'application/json; charset=UTF-8');
   res.setHeader('Content-Length', typeof text === 'string' ? Buffer.byteLength(text) : text.length);
   res.end(text);
+}
+
+/** Bytes the stream has handed on so far (without taking a pumpable file stream off its fast path). */
+function countBytes(stream: NonNullable<Result['stream']>, pump: boolean): () => number {
+  if (pump) return () => (stream as FileRangeStream).sent;
+  let n = 0;
+  stream.on('data', (chunk: Buffer) => (n += chunk.length));
+  return () => n;
 }
 
 export function sendError(res: Response, e: ErrorResponse): void {

@@ -42,6 +42,8 @@ export interface Result {
   json?: string | Buffer;
   /** A streamed body (image data); never validated, never buffered. */
   stream?: Readable;
+  /** Called once, when a streamed response is over, with the bytes of the stream written to it. */
+  sent?: (bytes: number) => void;
 }
 
 export type Handler<Op extends OperationId> = (call: Call<Op>) => Promise<Result> | Result;

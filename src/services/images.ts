@@ -3,9 +3,9 @@ import { canonicalId } from '../domain/ids.js';
 import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import type { Notifier } from '../notifier/notifier.js';
+import { imagePayload } from '../notifier/payloads.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import { transition, UNLISTED_STATUSES } from '../domain/image-status.js';
-import { isoSeconds } from '../domain/time.js';
 import type { ImageChanges, ImageRecord, ImagesRepository, Visibility } from '../repositories/images.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImageSchemas } from './image-schemas.js';
@@ -100,9 +100,9 @@ export class ImagesService {
     if (!ctx.isAdmin && (img.owner === null || img.owner !== ctx.projectId)) throw forbidden('You are not permitted to modify this image.');
   }
 
+  /** After the change is stored: the image as Glance's notifications show it (no locations). */
   private emit(event: string, img: ImageRecord, ctx: RequestContext): void {
-    const payload = this.render(img);
-    this.d.notifier.emit(event, { ...payload, deleted: img.deleted, deleted_at: img.deleted_at ? isoSeconds(img.deleted_at) : null }, ctx);
+    this.d.notifier.emit(event, imagePayload(img), ctx);
   }
 
   // ---- create -------------------------------------------------------------------------
@@ -296,7 +296,7 @@ export class ImagesService {
       { from: current },
     );
     await this.d.removeData(deleted);
-    this.emit('image.delete', deleted, ctx);
+    this.d.notifier.emit('image.delete', imagePayload(deleted), ctx);
   }
 
   async deactivate(ctx: RequestContext, id: string): Promise<void> {
@@ -318,7 +318,8 @@ export class ImagesService {
       changed = true;
       return transition(cur.status, to, { kind: 'Forbidden' });
     }, { from: current });
-    if (changed) this.emit(`image.${action}`, img, ctx);
+    // Glance announces both as an update of the image.
+    if (changed) this.emit('image.update', img, ctx);
   }
 
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {

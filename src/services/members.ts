@@ -1,5 +1,6 @@
 import type { RequestContext } from '../authn/context.js';
 import type { Notifier } from '../notifier/notifier.js';
+import { deletedPayload, memberPayload } from '../notifier/payloads.js';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import type { ImageMember, ImageRecord, MemberStatus } from '../repositories/images.js';
 import type { ImageAuthorizer } from './image-authz.js';
@@ -55,7 +56,8 @@ export class MembersService {
   }
 
   private emit(event: string, imageId: string, m: ImageMember, ctx: RequestContext): void {
-    this.d.notifier.emit(event, { ...renderMember(imageId, m), deleted: event.endsWith('.delete') }, ctx);
+    const payload = memberPayload(imageId, m);
+    this.d.notifier.emit(event, event === 'image.member.delete' ? deletedPayload(payload) : payload, ctx);
   }
 
   async add(ctx: RequestContext, imageId: string, memberId: string): Promise<MemberView> {

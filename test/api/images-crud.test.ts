@@ -291,12 +291,16 @@ test('4-byte UTF-8 characters are refused with 400 on writes', async () => {
   assert.equal((await call(s.url, 'PUT', `/v2/images/${img.id}/tags/${encodeURIComponent('😀')}`, { token: om })).status, 400);
 });
 
-test('notifications use Glance event names', async () => {
+test('notifications use Glance event names and payloads, once per change, none for a refused request', async () => {
   const events: string[] = [];
+  const payloads: Record<string, unknown>[] = [];
   const n = s.app.services.notifier;
   const orig = n.emit;
   n.emit = (event, payload, ctx) => {
-    if ((payload as { id?: string }).id === id) events.push(event);
+    if ((payload as { id?: string }).id === id) {
+      events.push(event);
+      payloads.push(payload as Record<string, unknown>);
+    }
     orig.call(n, event, payload, ctx);
   };
   let id = '';
@@ -305,11 +309,20 @@ test('notifications use Glance event names', async () => {
     await create({ id, disk_format: 'raw', container_format: 'bare' });
     await call(s.url, 'PATCH', `/v2/images/${id}`, { token: om, headers: PATCH21, body: [{ op: 'add', path: '/k', value: 'v' }] });
     await s.app.services.images.repo.transition(id, 'active');
+    assert.equal((await call(s.url, 'PATCH', `/v2/images/${id}`, { token: or, headers: PATCH21, body: [{ op: 'add', path: '/k2', value: 'v' }] })).status, 403);
     await call(s.url, 'POST', `/v2/images/${id}/actions/deactivate`, { token: om });
     await call(s.url, 'POST', `/v2/images/${id}/actions/reactivate`, { token: om });
     await call(s.url, 'DELETE', `/v2/images/${id}`, { token: om });
   } finally {
     n.emit = orig;
   }
-  assert.deepEqual(events, ['image.create', 'image.update', 'image.deactivate', 'image.reactivate', 'image.delete']);
+  // Deactivate and reactivate are updates of the image, as in Glance.
+  assert.deepEqual(events, ['image.create', 'image.update', 'image.update', 'image.update', 'image.delete']);
+  const keys = ['id', 'name', 'status', 'created_at', 'updated_at', 'min_disk', 'min_ram', 'protected', 'checksum', 'os_hash_algo', 'os_hash_value', 'owner', 'disk_format', 'container_format', 'size', 'virtual_size', 'is_public', 'visibility', 'properties', 'tags', 'deleted', 'deleted_at'];
+  for (const p of payloads) assert.deepEqual(Object.keys(p).sort(), [...keys].sort());
+  assert.deepEqual(payloads[1].properties, { k: 'v' });
+  assert.equal(payloads[2].status, 'deactivated');
+  assert.equal(payloads[3].status, 'active');
+  assert.equal(payloads[4].deleted, true);
+  assert.match(String(payloads[4].deleted_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });

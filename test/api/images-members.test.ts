@@ -21,7 +21,7 @@ before(async () => {
   const n = s.app.services.notifier;
   const orig = n.emit.bind(n);
   n.emit = (event, payload, ctx) => {
-    events.push({ event, payload });
+    events.push({ event, payload: payload as Record<string, unknown> });
     orig(event, payload, ctx);
   };
 });

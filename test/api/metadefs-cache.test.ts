@@ -66,11 +66,12 @@ test('a write that fails half-way still moves the stamp (readers never keep a co
 
 test('two processes loading the corpus at once create each namespace once', async () => {
   const { MetadefService } = await import('../../src/services/metadefs/index.js');
+  const { createNotifier, noopSink } = await import('../../src/notifier/notifier.js');
   const { createAuthorizer } = await import('../../src/authz/index.js');
   const { PROJECT_ROOT } = await import('../../src/openapi.js');
   const { join } = await import('node:path');
   const shared = client.db(`t_${randomUUID().replace(/-/g, '').slice(0, 16)}`);
-  const make = () => new MetadefService({ db: shared, authz: createAuthorizer(), notifier: { emit: () => undefined }, config: { LIMIT_PARAM_DEFAULT: 25, API_LIMIT_MAX: 1000 } });
+  const make = () => new MetadefService({ db: shared, authz: createAuthorizer(), notifier: createNotifier(noopSink()), config: { LIMIT_PARAM_DEFAULT: 25, API_LIMIT_MAX: 1000 } });
   const [a, b] = [make(), make()];
   await a.init();
   const dir = join(PROJECT_ROOT, 'etc', 'metadefs');

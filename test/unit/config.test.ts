@@ -36,3 +36,15 @@ test('the README configuration table lists every setting', () => {
   const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
   for (const name of Object.keys(SETTINGS)) assert.ok(readme.includes(`\`${name}\``), `README lists ${name}`);
 });
+
+test('notification settings: the driver follows the transport URL; a bad URL or a missing one stops the service', () => {
+  const c = loadConfig({});
+  assert.equal(c.NOTIFICATION_DRIVER, null);
+  assert.deepEqual(c.NOTIFICATION_TOPICS, ['notifications']);
+  assert.deepEqual(loadConfig({ DISABLED_NOTIFICATIONS: 'image.send, metadef_tag' }).DISABLED_NOTIFICATIONS, ['image.send', 'metadef_tag']);
+  assert.equal(loadConfig({ NOTIFICATION_TRANSPORT_URL: 'rabbit://u:p@127.0.0.1:5672/' }).NOTIFICATION_TRANSPORT_URL, 'rabbit://u:p@127.0.0.1:5672/');
+  assert.throws(() => loadConfig({ NOTIFICATION_TRANSPORT_URL: 'http://broker/' }), /NOTIFICATION_TRANSPORT_URL must be a rabbit:\/\//);
+  assert.throws(() => loadConfig({ NOTIFICATION_DRIVER: 'messagingv2' }), /NOTIFICATION_TRANSPORT_URL is required/);
+  assert.throws(() => loadConfig({ NOTIFICATION_DRIVER: 'kafka' }), /NOTIFICATION_DRIVER must be one of/);
+  assert.throws(() => loadConfig({ NOTIFICATION_QUEUE_MAX: '0' }), /NOTIFICATION_QUEUE_MAX must be at least 1/);
+});

@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../authn/context.js';
 import { forbidden } from '../../domain/errors.js';
 import type { ByteRange, RangeRequest } from '../../stores/store.js';
+import type { Notifier } from '../../notifier/notifier.js';
+import { imageSendPayload } from '../../notifier/payloads.js';
 import type { ImagesService } from '../images.js';
 import type { ImageDataReader } from './reader.js';
 
@@ -18,13 +20,15 @@ export interface DownloadResult {
   status: 200 | 204 | 206;
   headers: Record<string, string>;
   stream?: Readable;
+  /** Told by the HTTP layer how many bytes of the stream went out once the response is over. */
+  sent?: (bytes: number) => void;
 }
 
 /** `GET /v2/images/{id}/file`, whole or a range, through the image cache when there is one. */
 export class ImageDownload {
-  constructor(private readonly d: { images: ImagesService; reader: ImageDataReader; cache: DownloadCache }) {}
+  constructor(private readonly d: { images: ImagesService; reader: ImageDataReader; cache: DownloadCache; notifier: Notifier }) {}
 
-  async download(ctx: RequestContext, id: string, requested: RangeRequest | undefined): Promise<DownloadResult> {
+  async download(ctx: RequestContext, id: string, requested: RangeRequest | undefined, destinationIp: string | null = null): Promise<DownloadResult> {
     const img = await this.d.images.getVisible(ctx, id, 'download_image');
     if (img.status === 'deactivated' && !ctx.isAdmin) throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
     if (!img.locations.length || img.size === null) return { status: 204, headers: {} };
@@ -35,14 +39,21 @@ export class ImageDownload {
       range,
       (r) => this.d.reader.open(img, r),
     );
+    const expected = range ? range.end - range.start + 1 : size;
+    // `image.send` once the response is over, as Glance: ERROR when fewer bytes went out than asked for.
+    const sent = (bytes: number) => {
+      const payload = imageSendPayload({ bytesSent: bytes, image: img, receiver: { projectId: ctx.projectId, userId: ctx.userId }, destinationIp });
+      if (bytes === expected) this.d.notifier.emit('image.send', payload, ctx);
+      else this.d.notifier.error('image.send', payload, ctx);
+    };
     const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
-      headers['Content-Length'] = String(range.end - range.start + 1);
-      return { status: 206, headers, stream };
+      headers['Content-Length'] = String(expected);
+      return { status: 206, headers, stream, sent };
     }
     headers['Content-Length'] = String(size);
     if (img.checksum) headers['Content-MD5'] = img.checksum;
-    return { status: 200, headers, stream };
+    return { status: 200, headers, stream, sent };
   }
 }

@@ -11,6 +11,8 @@ import { DomainError, conflict, invalid } from '../../domain/errors.js';
 import { NO_DATA, transition } from '../../domain/image-status.js';
 import type { Logger } from '../../log.js';
 import type { Notifier } from '../../notifier/notifier.js';
+import { imageDataPayload, imagePayload } from '../../notifier/payloads.js';
+import { TaskEvents } from '../task-events.js';
 import type { ImageChanges, ImagesRepository } from '../../repositories/images.js';
 import type { TaskRecord, TasksRepository } from '../../repositories/tasks.js';
 import type { StoreRegistry } from '../../stores/registry.js';
@@ -63,7 +65,11 @@ export class ImageImport {
       background: BackgroundWork;
       notifier: Notifier;
     },
-  ) {}
+  ) {
+    this.taskEvents = new TaskEvents(d.tasks, d.notifier);
+  }
+
+  private readonly taskEvents: TaskEvents;
 
   async importImage(ctx: RequestContext, id: string, body: ImportBody, storeHeader: string | undefined): Promise<void> {
     const method = body?.method?.name;
@@ -99,20 +105,21 @@ export class ImageImport {
       this.checkUrl(uri, 'URI is not allowed', 'method.uri is not a valid URL.');
     }
 
-    const task = await this.d.tasks.create({
+    const task = await this.taskEvents.create({
       type: 'api_image_import',
       owner: img.owner,
       image_id: id,
       request_id: ctx.requestId,
       user_id: ctx.userId,
       input: { image_id: id, import_req: body as unknown as Record<string, unknown>, backend: targets.map((s) => s.id) },
-    });
-    await this.lock(id, task, method, img.status, targets);
+    }, ctx);
+    await this.lock(ctx, id, task, method, img.status, targets);
 
     let source: Source;
     if (method === 'glance-direct') source = () => this.d.stores.staging.read(this.d.stores.staging.urlFor(id));
     else if (method === 'web-download') source = this.webSource(uri!);
     else source = () => this.d.reader.open(img);
+    this.taskEvents.run(task, ctx);
     this.d.background.run('import', () => this.run({ ctx, task, id, method, targets, mustSucceed, source, budget }));
   }
 
@@ -147,7 +154,7 @@ export class ImageImport {
   }
 
   /** Takes the import lock (os_glance_import_task), over only a dead or stale task. */
-  private async lock(id: string, task: TaskRecord, method: string, status: string, targets: StoreDriver[]): Promise<void> {
+  private async lock(ctx: RequestContext, id: string, task: TaskRecord, method: string, status: string, targets: StoreDriver[]): Promise<void> {
     await this.d.repo
       .mutate(id, async (cur) => {
         const holder = cur.properties.os_glance_import_task;
@@ -163,7 +170,7 @@ export class ImageImport {
         };
       })
       .catch(async (e) => {
-        await this.d.tasks.update(task._id, { status: 'failure', message: (e as Error).message });
+        await this.taskEvents.update(task._id, { status: 'failure', message: (e as Error).message }, ctx);
         throw e;
       });
   }
@@ -186,8 +193,9 @@ export class ImageImport {
     this.checkUrl(uri, 'import_from is not allowed', 'import_from is not a valid URL.');
     const budget = await this.d.quotas.budget(ctx.projectId, 'store');
     const { image } = await this.d.images.create(ctx, props);
-    const task = await this.d.tasks.create({ type: 'import', owner: ctx.projectId, image_id: image._id, request_id: ctx.requestId, user_id: ctx.userId, input });
+    const task = await this.taskEvents.create({ type: 'import', owner: ctx.projectId, image_id: image._id, request_id: ctx.requestId, user_id: ctx.userId, input }, ctx);
     const run = { ctx, task, id: image._id, method: 'web-download', targets: [this.d.stores.default], mustSucceed: true, source: this.webSource(uri), budget };
+    this.taskEvents.run(task, ctx);
     this.d.background.run('import', () => this.run(run));
     return task;
   }
@@ -217,7 +225,7 @@ export class ImageImport {
   private async run(r: ImportRun): Promise<void> {
     const { id, task, targets, mustSucceed } = r;
     const copy = r.method === 'copy-image';
-    await this.d.tasks.update(task._id, { status: 'processing' });
+    await this.taskEvents.update(task._id, { status: 'processing' }, r.ctx);
     let lease;
     const done: { store: StoreDriver; w: WriteResult }[] = [];
     const failed: string[] = [];
@@ -230,6 +238,7 @@ export class ImageImport {
       for (const store of targets) {
         if (this.d.background.closing) throw new Error('service is shutting down');
         try {
+          this.d.notifier.emit('image.prepare', imageDataPayload((await this.d.repo.get(id)) ?? current, store.id), r.ctx);
           const c = await this.copyInto(r, store, done[0], current.disk_format!);
           if (!done.length) virtualSize = c.virtualSize;
           if (copy && current.checksum && c.w.checksum !== current.checksum) {
@@ -237,16 +246,18 @@ export class ImageImport {
             throw new Error(`copied data does not match the image checksum`);
           }
           done.push({ store, w: c.w });
-          await this.d.repo.mutate(id, (cur) => {
+          const stored = await this.d.repo.mutate(id, (cur) => {
             if (cur.deleted) throw new DomainError('Gone', `Image ${id} was deleted.`);
             const changes: ImageChanges = { properties: { ...cur.properties, os_glance_importing_to_stores: without(cur.properties.os_glance_importing_to_stores, store.id) } };
             if (copy) changes.locations = [...cur.locations, this.d.stores.locationFor(store, c.w.url)];
             return changes;
           });
+          this.d.notifier.emit('image.upload', imageDataPayload(stored, store.id), r.ctx);
         } catch (e) {
           if (e instanceof DomainError && e.kind === 'Gone') throw e;
           failed.push(store.id);
           failure = (e as Error).message;
+          this.d.notifier.error('image.upload', `Failed to import image data for image ${id} into store ${store.id}: ${failure}`, r.ctx);
           this.d.log.warn({ err: e, image_id: id, store: store.id, task_id: task._id }, 'import into store failed');
           await this.d.repo
             .mutate(id, (cur) => ({ properties: { ...cur.properties, os_glance_failed_import: failed.join(','), os_glance_importing_to_stores: without(cur.properties.os_glance_importing_to_stores, store.id) } }))
@@ -259,11 +270,10 @@ export class ImageImport {
       if (!ok) throw new Error(failure ?? 'import failed');
       if (!copy) await this.activate(r, done, virtualSize);
       else await this.releaseLock(id);
-      await this.d.tasks.update(task._id, { status: 'success', result: { image_id: id, stores: done.map((x) => x.store.id) }, message: failed.length ? `Failed stores: ${failed.join(',')}` : '' });
-      this.d.notifier.emit('image.import', { id, stores: done.map((x) => x.store.id), failed_stores: failed }, r.ctx);
+      await this.taskEvents.update(task._id, { status: 'success', result: { image_id: id, stores: done.map((x) => x.store.id) }, message: failed.length ? `Failed stores: ${failed.join(',')}` : '' }, r.ctx);
     } catch (e) {
       await this.undo(r, e, done, failed);
-      await this.d.tasks.update(task._id, { status: 'failure', message: (e as Error).message });
+      await this.taskEvents.update(task._id, { status: 'failure', message: (e as Error).message }, r.ctx);
       this.d.log.warn({ image_id: id, task_id: task._id, err: e }, 'import failed');
     } finally {
       await lease?.release();
@@ -276,7 +286,7 @@ export class ImageImport {
     // The staged copy is no longer needed once every target holds the bytes: remove it
     // before the image turns active, so an active image never has staging data behind it.
     if (r.method === 'glance-direct') await this.d.stores.dropStaged(r.id);
-    await this.d.repo.mutate(r.id, (cur) => {
+    const active = await this.d.repo.mutate(r.id, (cur) => {
       if (cur.status !== 'importing') throw new DomainError('Gone', `Image ${r.id} was deleted or changed during the import.`);
       const props = { ...cur.properties };
       delete props.os_glance_import_task;
@@ -288,6 +298,7 @@ export class ImageImport {
         properties: props,
       };
     });
+    this.d.notifier.emit('image.activate', imagePayload(active), r.ctx);
   }
 
   /** Bytes written by a failed task go; a non-copy import returns the image to queued. */

@@ -10,12 +10,15 @@ import type { Config } from '../../config/config.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { transition } from '../../domain/image-status.js';
 import type { Logger } from '../../log.js';
+import type { Notifier } from '../../notifier/notifier.js';
+import { imagePayload } from '../../notifier/payloads.js';
 import type { ImagesRepository } from '../../repositories/images.js';
 import type { TaskRecord, TasksRepository } from '../../repositories/tasks.js';
 import type { StoreRegistry } from '../../stores/registry.js';
 import { fetchFailure } from '../../stores/ssrf.js';
 import { Meter } from '../../stores/store.js';
 import type { ImageAuthorizer } from '../image-authz.js';
+import { TaskEvents } from '../task-events.js';
 import { NOT_FOUND, type ImagesService } from '../images.js';
 import type { BackgroundWork } from './background.js';
 
@@ -37,8 +40,13 @@ export class ImageLocations {
       tasks: TasksRepository;
       stores: StoreRegistry;
       background: BackgroundWork;
+      notifier: Notifier;
     },
-  ) {}
+  ) {
+    this.taskEvents = new TaskEvents(d.tasks, d.notifier);
+  }
+
+  private readonly taskEvents: TaskEvents;
 
   private isService(ctx: RequestContext): boolean {
     return ctx.roles.includes('service') || ctx.serviceRoles.includes('service');
@@ -65,12 +73,13 @@ export class ImageLocations {
     const vd = body.validation_data;
     if (vd && (vd.os_hash_algo === undefined) !== (vd.os_hash_value === undefined)) throw invalid('validation_data needs both os_hash_algo and os_hash_value.');
     if (vd?.os_hash_algo && vd.os_hash_value!.length !== HEX_LENGTH[vd.os_hash_algo]) throw invalid(`os_hash_value is not a ${vd.os_hash_algo} digest.`);
-    const task = await this.d.tasks.create({ type: 'location_import', owner: img.owner, image_id: id, request_id: ctx.requestId, user_id: ctx.userId, input: { image_id: id, loc_url: body.url, validation_data: vd ?? {} } });
-    this.d.background.run('location import', () => this.runLocationImport(task, id, body.url, vd));
+    const task = await this.taskEvents.create({ type: 'location_import', owner: img.owner, image_id: id, request_id: ctx.requestId, user_id: ctx.userId, input: { image_id: id, loc_url: body.url, validation_data: vd ?? {} } }, ctx);
+    this.taskEvents.run(task, ctx);
+    this.d.background.run('location import', () => this.runLocationImport(ctx, task, id, body.url, vd));
   }
 
-  private async runLocationImport(task: TaskRecord, id: string, url: string, vd?: ValidationData): Promise<void> {
-    await this.d.tasks.update(task._id, { status: 'processing' });
+  private async runLocationImport(ctx: RequestContext, task: TaskRecord, id: string, url: string, vd?: ValidationData): Promise<void> {
+    await this.taskEvents.update(task._id, { status: 'processing' }, ctx);
     try {
       const http = this.d.stores.http;
       let size: number | null;
@@ -86,7 +95,7 @@ export class ImageLocations {
       } else {
         size = await http.size(url);
       }
-      await this.d.repo.mutate(id, (cur) => {
+      const active = await this.d.repo.mutate(id, (cur) => {
         if (cur.status !== 'queued') throw conflict(`Image ${id} is no longer queued.`);
         return {
           ...transition(cur.status, 'active'),
@@ -95,9 +104,10 @@ export class ImageLocations {
           ...(hash ? { os_hash_algo: hash.algo, os_hash_value: hash.value } : {}),
         };
       });
-      await this.d.tasks.update(task._id, { status: 'success', result: { image_id: id } });
+      this.d.notifier.emit('image.update', imagePayload(active), ctx);
+      await this.taskEvents.update(task._id, { status: 'success', result: { image_id: id } }, ctx);
     } catch (e) {
-      await this.d.tasks.update(task._id, { status: 'failure', message: fetchFailure(e).message });
+      await this.taskEvents.update(task._id, { status: 'failure', message: fetchFailure(e).message }, ctx);
     }
   }
 

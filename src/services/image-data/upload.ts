@@ -10,6 +10,7 @@ import type { Config } from '../../config/config.js';
 import { DomainError, conflict, invalid, notFound } from '../../domain/errors.js';
 import { NO_DATA, transition } from '../../domain/image-status.js';
 import type { Notifier } from '../../notifier/notifier.js';
+import { imageDataPayload, imagePayload } from '../../notifier/payloads.js';
 import type { ImagesRepository } from '../../repositories/images.js';
 import type { StoreRegistry } from '../../stores/registry.js';
 import type { WriteResult } from '../../stores/store.js';
@@ -53,6 +54,7 @@ export class ImageUpload {
     const budget = await this.d.quotas.budget(img.owner, 'store');
     // Exactly one concurrent upload wins queued → saving; only the winner takes the lease.
     const saving = await this.d.repo.transition(id, 'saving', { from: ['queued'], current: img });
+    this.d.notifier.emit('image.prepare', imageDataPayload(saving, h.store ? store.id : null), ctx);
     const lease = await this.d.leases.take(id, 'upload');
     let done;
     try {
@@ -71,6 +73,8 @@ export class ImageUpload {
           };
         }, { from: saving });
       } catch (e) {
+        // As Glance: a failed upload is an ERROR `image.upload` whose payload is the reason.
+        this.d.notifier.error('image.upload', `Failed to upload image data for image ${id}: ${e instanceof Error ? e.message : String(e)}`, ctx);
         if (written) await store.delete(written.url).catch(() => undefined);
         const back = await this.d.repo.transition(id, 'queued', { from: ['saving'], set: { ...NO_DATA } }).catch((err: unknown) => err);
         if (back instanceof DomainError && back.kind === 'NotFound') throw new DomainError('Gone', `Image ${id} was deleted during the upload.`);
@@ -79,7 +83,8 @@ export class ImageUpload {
     } finally {
       await lease.release();
     }
-    this.d.notifier.emit('image.upload', { id, size: done.size, checksum: done.checksum, status: done.status }, ctx);
+    this.d.notifier.emit('image.upload', imageDataPayload(done, h.store ? store.id : null), ctx);
+    this.d.notifier.emit('image.activate', imagePayload(done), ctx);
   }
 
   async stage(ctx: RequestContext, id: string, req: IncomingMessage, h: Omit<UploadHeaders, 'store'>): Promise<void> {

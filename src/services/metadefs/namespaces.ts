@@ -9,6 +9,7 @@ import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type MetadefSnapshot, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
+import { deletedPayload, namespacePayload, objectPayload, propertyPayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
 import { nsSelf, renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
 
 export interface NamespaceInput {
@@ -30,8 +31,14 @@ export type ListQuery = NonNullable<operations['listMetadefNamespaces']['paramet
 const READ_ONLY = ['self', 'schema', 'created_at', 'updated_at'];
 const LIST_PATH = '/v2/metadefs/namespaces';
 
-function notifyPayload(ns: NamespaceDoc, old?: string): Json {
-  return { namespace: ns.namespace, namespace_old: old ?? ns.namespace, display_name: ns.display_name, description: ns.description, visibility: ns.visibility, protected: ns.protected, owner: ns.owner, created_at: ts(ns.created_at), updated_at: ts(ns.updated_at) };
+/** As Glance: the namespace, then each definition created with it. */
+function notifyCreated(d: MetadefDeps, ctx: RequestContext, docs: ReturnType<typeof buildNamespaceDocs>): void {
+  const name = docs.ns.namespace;
+  d.notifier.emit('metadef_namespace.create', namespacePayload(docs.ns), ctx);
+  for (const o of docs.objects) d.notifier.emit('metadef_object.create', objectPayload(name, o), ctx);
+  for (const p of docs.properties) d.notifier.emit('metadef_property.create', propertyPayload(name, p), ctx);
+  for (const t of docs.tags) d.notifier.emit('metadef_tag.create', tagPayload(name, t), ctx);
+  for (const a of docs.associations) d.notifier.emit('metadef_resource_type.create', resourceTypePayload(name, a), ctx);
 }
 
 /** `first`/`next` links: the request's query (last value of repeated keys) with the marker removed or replaced. */
@@ -200,7 +207,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
   const t = now();
   const docs = buildNamespaceDocs(b, owner, () => ({ created_at: t, updated_at: t }));
   await d.repo.write(() => insertNamespaceDocs(d, docs));
-  d.notifier.emit('metadef_namespace.create', notifyPayload(docs.ns), ctx);
+  notifyCreated(d, ctx, docs);
   const e = (await d.repo.snapshot()).namespaces.get(b.namespace);
   const body = e ? renderNamespaceFull(e) : renderNamespaceBase(docs.ns);
   return { body, location: nsSelf(b.namespace) };
@@ -225,7 +232,7 @@ export async function updateNamespace(d: MetadefDeps, ctx: RequestContext, name:
     const r = await d.repo.write(() => unique(`A namespace named ${b.namespace} already exists.`, () => d.repo.namespaces.updateOne({ _id: ns._id, version: ns.version }, { $set: next })));
     if (r.matchedCount === 1) {
       const updated = { ...ns, ...next };
-      d.notifier.emit('metadef_namespace.update', notifyPayload(updated, name), ctx);
+      d.notifier.emit('metadef_namespace.update', namespacePayload(updated, name), ctx);
       return renderNamespaceBase(updated);
     }
     if (attempt >= 3) throw conflict(`Namespace ${name} was changed by another request; try again.`);
@@ -239,5 +246,5 @@ export async function deleteNamespace(d: MetadefDeps, ctx: RequestContext, name:
   const ns = await writableNamespace(d, ctx, name, 'delete_metadef_namespace');
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.deleteNamespace(ns._id));
-  d.notifier.emit('metadef_namespace.delete', notifyPayload(ns), ctx);
+  d.notifier.emit('metadef_namespace.delete', deletedPayload(namespacePayload(ns)), ctx);
 }

@@ -8,6 +8,7 @@ import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from 
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
 import { renderObject, renderProperty, type Json } from './render.js';
+import { deletedPayload, namespacePayload, objectPayload, propertyPayload } from '../../notifier/payloads.js';
 
 export interface ObjectInput {
   name: string;
@@ -22,9 +23,6 @@ const OBJECT_READ_ONLY = ['self', 'schema', 'created_at', 'updated_at'];
 const objectNotFound = (ns: string, name: string) => `Metadata definition object not found for namespace=${ns} and object=${name}.`;
 const propertyNotFound = (ns: string, name: string) => `Metadata definition property not found for namespace=${ns} and property=${name}.`;
 
-function nsPayload(ns: NamespaceDoc): Json {
-  return { namespace: ns.namespace };
-}
 
 // ---- objects ---------------------------------------------------------------------------
 
@@ -52,7 +50,7 @@ export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: 
   const t = now();
   const doc: ObjectDoc = { _id: newId(), ns_id: ns._id, name: b.name, description: b.description ?? null, required: b.required ?? null, properties_json: b.properties ? JSON.stringify(b.properties) : null, created_at: t, updated_at: t, version: 1 };
   await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.insertOne(doc)));
-  d.notifier.emit('metadef_object.create', { ...nsPayload(ns), name: doc.name, description: doc.description }, ctx);
+  d.notifier.emit('metadef_object.create', objectPayload(nsName, doc), ctx);
   return renderObject(nsName, doc);
 }
 
@@ -65,7 +63,7 @@ export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: 
     const next = { name: b.name, description: b.description ?? null, required: b.required ?? null, properties_json: b.properties ? JSON.stringify(b.properties) : null, updated_at: now(), version: cur.version + 1 };
     const r = await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
     if (r.matchedCount === 1) {
-      d.notifier.emit('metadef_object.update', { ...nsPayload(ns), name: next.name, name_old: name }, ctx);
+      d.notifier.emit('metadef_object.update', objectPayload(nsName, { ...cur, ...next }, name), ctx);
       return renderObject(nsName, { ...cur, ...next });
     }
     if (attempt >= 3) throw conflict(`Object ${name} was changed by another request; try again.`);
@@ -78,14 +76,14 @@ export async function deleteObject(d: MetadefDeps, ctx: RequestContext, nsName: 
   if (!cur) throw notFound(objectNotFound(nsName, name));
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.objects.deleteOne({ _id: cur._id }));
-  d.notifier.emit('metadef_object.delete', { ...nsPayload(ns), name }, ctx);
+  d.notifier.emit('metadef_object.delete', deletedPayload(objectPayload(nsName, cur)), ctx);
 }
 
 export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.objects.deleteMany({ ns_id: ns._id }));
-  d.notifier.emit('metadef_namespace.delete_objects', nsPayload(ns), ctx);
+  d.notifier.emit('metadef_namespace.delete_objects', namespacePayload(ns), ctx);
 }
 
 // ---- properties ------------------------------------------------------------------------
@@ -124,7 +122,7 @@ export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName
   const t = now();
   const doc: PropertyDoc = { _id: newId(), ns_id: ns._id, name, def_json: JSON.stringify(def), created_at: t, updated_at: t, version: 1 };
   await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.insertOne(doc)));
-  d.notifier.emit('metadef_property.create', { ...nsPayload(ns), name, ...def }, ctx);
+  d.notifier.emit('metadef_property.create', propertyPayload(nsName, doc), ctx);
   return renderProperty(doc);
 }
 
@@ -137,7 +135,7 @@ export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName
     const next = { name, def_json: JSON.stringify(def), updated_at: now(), version: cur.version + 1 };
     const r = await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
     if (r.matchedCount === 1) {
-      d.notifier.emit('metadef_property.update', { ...nsPayload(ns), name, name_old: oldName, ...def }, ctx);
+      d.notifier.emit('metadef_property.update', propertyPayload(nsName, next, oldName), ctx);
       return renderProperty({ ...cur, ...next });
     }
     if (attempt >= 3) throw conflict(`Property ${oldName} was changed by another request; try again.`);
@@ -150,12 +148,12 @@ export async function deleteProperty(d: MetadefDeps, ctx: RequestContext, nsName
   if (!cur) throw notFound(propertyNotFound(nsName, name));
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.properties.deleteOne({ _id: cur._id }));
-  d.notifier.emit('metadef_property.delete', { ...nsPayload(ns), name }, ctx);
+  d.notifier.emit('metadef_property.delete', deletedPayload(propertyPayload(nsName, cur)), ctx);
 }
 
 export async function deleteProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.properties.deleteMany({ ns_id: ns._id }));
-  d.notifier.emit('metadef_namespace.delete_properties', nsPayload(ns), ctx);
+  d.notifier.emit('metadef_namespace.delete_properties', namespacePayload(ns), ctx);
 }

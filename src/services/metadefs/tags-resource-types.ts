@@ -7,6 +7,7 @@ import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
+import { deletedPayload, namespacePayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
 
 const TAG_MAX = 80;
 const tagNotFound = (ns: string, name: string) => `Metadata tag not found for namespace=${ns} and tag=${name}.`;
@@ -44,7 +45,7 @@ export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: str
   const t = now();
   const doc: TagDoc = { _id: newId(), ns_id: ns._id, name, created_at: t, updated_at: t, version: 1 };
   await d.repo.write(() => unique(`A tag named ${name} already exists in namespace ${nsName}.`, () => d.repo.tags.insertOne(doc)));
-  d.notifier.emit('metadef_tag.create', { namespace: nsName, name }, ctx);
+  d.notifier.emit('metadef_tag.create', tagPayload(nsName, doc), ctx);
   return renderTag(doc);
 }
 
@@ -73,7 +74,7 @@ export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: st
       });
     }
   });
-  for (const name of names) d.notifier.emit('metadef_tag.create', { namespace: nsName, name }, ctx);
+  for (const doc of docs) d.notifier.emit('metadef_tag.create', tagPayload(nsName, doc), ctx);
   return { tags: names.map((name) => ({ name })) };
 }
 
@@ -87,7 +88,7 @@ export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: str
     const next = { name: b.name, updated_at: now(), version: cur.version + 1 };
     const r = await d.repo.write(() => unique(`A tag named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.tags.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
     if (r.matchedCount === 1) {
-      d.notifier.emit('metadef_tag.update', { namespace: nsName, name: b.name, name_old: oldName }, ctx);
+      d.notifier.emit('metadef_tag.update', tagPayload(nsName, { ...cur, ...next }, oldName), ctx);
       return renderTag({ ...cur, ...next });
     }
     if (attempt >= 3) throw conflict(`Tag ${oldName} was changed by another request; try again.`);
@@ -100,14 +101,14 @@ export async function deleteTag(d: MetadefDeps, ctx: RequestContext, nsName: str
   if (!cur) throw notFound(tagNotFound(nsName, name));
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.tags.deleteOne({ _id: cur._id }));
-  d.notifier.emit('metadef_tag.delete', { namespace: nsName, name }, ctx);
+  d.notifier.emit('metadef_tag.delete', deletedPayload(tagPayload(nsName, cur)), ctx);
 }
 
 export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace', 'delete_metadef_tags');
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.tags.deleteMany({ ns_id: ns._id }));
-  d.notifier.emit('metadef_namespace.delete_tags', { namespace: nsName }, ctx);
+  d.notifier.emit('metadef_namespace.delete_tags', namespacePayload(ns), ctx);
 }
 
 // ---- resource types --------------------------------------------------------------------
@@ -136,7 +137,7 @@ export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsN
     await d.repo.ensureResourceType(b.name);
     await unique(`Namespace ${nsName} is already associated with resource type ${b.name}.`, () => d.repo.associations.insertOne(doc));
   });
-  d.notifier.emit('metadef_resource_type.create', { namespace: nsName, name: b.name, prefix: doc.prefix, properties_target: doc.properties_target }, ctx);
+  d.notifier.emit('metadef_resource_type.create', resourceTypePayload(nsName, doc), ctx);
   return renderAssociation(doc, true);
 }
 
@@ -146,5 +147,5 @@ export async function deleteAssociation(d: MetadefDeps, ctx: RequestContext, nsN
   if (!cur) throw notFound(`Resource type ${rt} is not associated with namespace ${nsName}.`);
   assertNotProtected(ns);
   await d.repo.write(() => d.repo.associations.deleteOne({ _id: cur._id }));
-  d.notifier.emit('metadef_resource_type.delete', { namespace: nsName, name: rt }, ctx);
+  d.notifier.emit('metadef_resource_type.delete', deletedPayload(resourceTypePayload(nsName, cur as unknown as AssociationDoc)), ctx);
 }
