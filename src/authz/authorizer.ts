@@ -3,6 +3,7 @@ import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import { DomainError } from '../domain/errors.js';
 import {
+  contextIsAdmin,
   credsOf,
   evalFormulaOn,
   foldsVisibility,
@@ -58,6 +59,8 @@ export interface Authorizer {
   conditions(ctx: RequestContext, rule: string, subject: SubjectType): Conditions[];
   /** Every rule name known to the policy set. */
   ruleNames(): string[];
+  /** The policy's `context_is_admin` for the caller (what authenticators set `ctx.isAdmin` from). */
+  isAdmin(ctx: RequestContext): boolean;
 }
 
 type Compiled = { ability: MongoAbility; conditions: Conditions[] };
@@ -174,6 +177,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       return compiled(ctx, rule, subject).conditions;
     },
     ruleNames: () => [...policies.checks.keys()],
+    isAdmin: (ctx) => contextIsAdmin(policies, ctx),
     explain(ctx, rule, subject, resource) {
       known(rule);
       const allowed = can(ctx, rule, subject, resource);

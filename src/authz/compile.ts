@@ -183,6 +183,15 @@ export function isContextAdmin(policies: PolicySet, creds: Creds): boolean {
   return c ? compileCheck(c, { policies, creds, subject: 'Global', target: {} }) === true : false;
 }
 
+/**
+ * The one definition of an administrator: the policy's `context_is_admin` for the caller's
+ * credentials (as Glance's RequestContext, judged before `is_admin` is known, so false).
+ * Anonymous callers never are.
+ */
+export function contextIsAdmin(policies: PolicySet, ctx: RequestContext): boolean {
+  return ctx.authenticated && isContextAdmin(policies, { ...credsOf(ctx), is_admin: false });
+}
+
 /** Glance's DB visibility of a document to the caller. */
 export function visibility(subject: SubjectType, admin: boolean, projectId: string | null): Formula {
   if (subject === 'Global' || admin) return true;
