@@ -53,7 +53,6 @@ export interface StoreDriver {
   read(url: string, range?: ByteRange): Promise<Readable>;
   /** Remove the bytes at `url`; missing data is not an error. */
   delete(url: string): Promise<void>;
-  exists(url: string): Promise<boolean>;
   /** The location a writable store gives an image's data (read-only stores have none). */
   urlFor?(imageId: string): string;
   /** Whether `url` is a location this store handles. */
@@ -70,8 +69,6 @@ export function assertImageId(id: string): string {
   if (!isCanonicalUuid(id)) throw new DomainError('Invalid', `Image id ${JSON.stringify(id).slice(0, 80)} is not a UUID in canonical (lower-case) form.`);
   return id;
 }
-
-export const HASH_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1', 'md5'] as const;
 
 /**
  * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap. Chunks pass
@@ -155,5 +152,3 @@ export class Meter extends Transform {
     return { size: this.size, checksum: this.digests.md5, os_hash_algo: this.hashAlgo, os_hash_value: this.digests.multi, url };
   }
 }
-
-export class StoreError extends Error {}
