@@ -2,6 +2,7 @@ import { createMongoAbility, subject as asSubject, type MongoAbility } from '@ca
 import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import { DomainError } from '../domain/errors.js';
+import { Lru } from '../lru.js';
 import {
   contextIsAdmin,
   credsOf,
@@ -90,8 +91,8 @@ export function policyIdentity(ctx: RequestContext): string {
 
 export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet } = {}): Authorizer {
   const policies = opts.policies ?? loadPolicies(opts.policyFile);
-  // Compiled rules per caller identity (see policyIdentity), bounded LRU (Map order = recency).
-  const cache = new Map<string, Map<string, Compiled>>();
+  // Compiled rules per caller identity (see policyIdentity), least recently used dropped first.
+  const cache = new Lru<string, Map<string, Compiled | boolean>>(COMPILED_CACHE_MAX);
 
   const known = (rule: string) => {
     if (!policies.checks.has(rule)) throw new Error(`Unknown policy rule "${rule}"`);
@@ -101,12 +102,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
   function entryFor(ctx: RequestContext): Map<string, Compiled | boolean> {
     const id = policyIdentity(ctx);
     let perCtx = cache.get(id);
-    if (perCtx) cache.delete(id);
-    else {
-      perCtx = new Map();
-      if (cache.size >= COMPILED_CACHE_MAX) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(id, perCtx);
+    if (!perCtx) cache.set(id, (perCtx = new Map()));
     return perCtx;
   }
 
