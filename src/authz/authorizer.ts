@@ -19,15 +19,17 @@ import {
   type SubjectType,
 } from './compile.js';
 import { loadPolicies, type PolicySet } from './policies.js';
+import type { PolicyRule } from '../generated/policy-rules.js';
 
 export type { SubjectType } from './compile.js';
+export type { PolicyRule } from '../generated/policy-rules.js';
 
 /** Matches no document (what `filter()` returns when a rule allows nothing). */
 export const EMPTY_RESULT_FILTER: Filter<Document> = Object.freeze({ _id: { $in: [] } }) as Filter<Document>;
 
 export interface EnforceOptions {
   /** Rule that decides whether the caller may see the resource at all (404 when it fails). */
-  readRule?: string;
+  readRule?: PolicyRule;
   notFoundMessage: string;
   forbiddenMessage?: string;
 }
@@ -50,15 +52,15 @@ export interface Authorizer {
    * 'Global') the target is the list/create target `{project_id: <caller's project>}`, or the
    * given object taken as the target dictionary.
    */
-  can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean;
+  can(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): boolean;
   /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails. */
-  enforce(ctx: RequestContext, rule: string, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
+  enforce(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
   /** MongoDB filter of the documents `rule` allows the caller (EMPTY_RESULT_FILTER when none). */
-  filter(ctx: RequestContext, rule: string, subject: SubjectType): Filter<Document>;
-  explain(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): Explanation;
+  filter(ctx: RequestContext, rule: PolicyRule, subject: SubjectType): Filter<Document>;
+  explain(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): Explanation;
   /** The CASL rules (conditions = MongoDB queries) a rule compiles to for the caller. */
-  conditions(ctx: RequestContext, rule: string, subject: SubjectType): Conditions[];
-  /** Every rule name known to the policy set. */
+  conditions(ctx: RequestContext, rule: PolicyRule, subject: SubjectType): Conditions[];
+  /** Every rule name known to the policy set (helper rules a POLICY_FILE adds included). */
   ruleNames(): string[];
   /** The policy's `context_is_admin` for the caller (what authenticators set `ctx.isAdmin` from). */
   isAdmin(ctx: RequestContext): boolean;
@@ -133,7 +135,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
 
   const globalTarget = (ctx: RequestContext, resource?: object) => (resource as Record<string, unknown> | undefined) ?? { project_id: ctx.projectId };
 
-  function can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean {
+  function can(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): boolean {
     known(rule);
     if (resource === undefined) return canOnOwnProject(ctx, rule);
     if (subject === 'Global') return ruleFormula(policies, ctx, rule, 'Global', globalTarget(ctx, resource)) === true;
@@ -188,7 +190,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       const target = isGlobal ? globalTarget(ctx, resource) : normaliseDocument(resource!);
       trace.push(`${isGlobal ? 'target' : `${subject} document`}: ${JSON.stringify(target)}`);
       trace.push(`${rule} = ${JSON.stringify(check)}${src.origin === 'POLICY_FILE' ? ' (from POLICY_FILE)' : ' (default)'}`);
-      let decided = rule;
+      let decided: string = rule;
       const scope = policies.apiRules.has(rule) ? wrongScope(ctx) : null;
       if (scope) {
         trace.push(`scope: denied: ${scope}`);
