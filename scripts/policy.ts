@@ -14,7 +14,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { anonymousContext, buildContext } from '../src/authn/context.js';
-import { createAuthorizer, loadPolicies, type PolicySet, type SubjectType } from '../src/authz/index.js';
+import { createAuthorizer, loadPolicies, type PolicyRule, type PolicySet, type SubjectType } from '../src/authz/index.js';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
 const { values } = parseArgs({
@@ -74,10 +74,11 @@ function subjectFor(rule: string, hasTarget: boolean): SubjectType {
   return rule.includes('metadef') ? 'MetadefNamespace' : 'Image';
 }
 
-function requireRule(): string {
+function requireRule(): PolicyRule {
   if (!values.rule) fail('--rule is required');
   if (!policies.checks.has(values.rule)) fail(`unknown rule "${values.rule}" (npm run policy -- list shows them)`);
-  return values.rule;
+  // a helper rule that POLICY_FILE adds is a name too, known only at run time (checked above)
+  return values.rule as PolicyRule;
 }
 
 switch (command) {

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { contextIsAdmin, loadPolicies } from '../authz/index.js';
 import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
@@ -40,7 +41,30 @@ export function bearerToken(req: Request): string | null {
   return null;
 }
 
-export async function createAuthenticator(config: Config, log?: Logger): Promise<Authenticator> {
+/**
+ * `isAdmin` decides `ctx.isAdmin` for every authenticated caller: the policy's
+ * `context_is_admin` (pass `authz.isAdmin`; without it, the policies of config.POLICY_FILE are
+ * loaded here), so services reading `ctx.isAdmin` agree with the authorizer.
+ */
+export async function createAuthenticator(config: Config, log?: Logger, isAdmin?: (ctx: RequestContext) => boolean): Promise<Authenticator> {
+  const admin = isAdmin ?? policyAdmin(config.POLICY_FILE);
+  const inner = await credentialAuthenticator(config, log);
+  return {
+    ...inner,
+    async authenticate(req, requestId) {
+      const ctx = await inner.authenticate(req, requestId);
+      if (ctx?.authenticated) ctx.isAdmin = admin(ctx);
+      return ctx;
+    },
+  };
+}
+
+function policyAdmin(policyFile: string | null | undefined): (ctx: RequestContext) => boolean {
+  const policies = loadPolicies(policyFile);
+  return (ctx) => contextIsAdmin(policies, ctx);
+}
+
+async function credentialAuthenticator(config: Config, log?: Logger): Promise<Authenticator> {
   switch (config.AUTH_MODE) {
     case 'jwt': {
       const verifier = await createJwtVerifier(config);

@@ -15,7 +15,10 @@ export interface RequestContext {
   serviceRoles: string[];
   /** `all` for system-scoped tokens, else null. */
   systemScope: string | null;
-  /** `context_is_admin` (role:admin), computed once. */
+  /**
+   * The policy's `context_is_admin` for this caller: set by the authenticator from the policy
+   * (createAuthenticator), false until then and for anonymous callers.
+   */
   isAdmin: boolean;
   /** Anonymous contexts are read-only: every mutating call is refused. */
   readOnly: boolean;
@@ -73,7 +76,7 @@ export function buildContext(requestId: string, id: {
     roles,
     serviceRoles: expandRoles(id.serviceRoles ?? []),
     systemScope: id.systemScope ?? null,
-    isAdmin: roles.includes('admin'),
+    isAdmin: false,
     readOnly: false,
     ...(id.expiresAt !== undefined ? { expiresAt: id.expiresAt } : {}),
   };

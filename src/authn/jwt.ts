@@ -17,6 +17,7 @@ import {
 } from 'jose';
 import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
+import { Lru } from '../lru.js';
 import { buildContext, type RequestContext } from './context.js';
 
 const DEV_KEY_FILE = 'dev-jwt-key.json';
@@ -96,20 +97,17 @@ export async function createJwtVerifier(config: Config): Promise<JwtVerifier> {
   // as the rest of a cached read) once a minute, not on every request. Verification is a pure
   // function of the token, the trusted keys and the clock: an entry lives until the token
   // expires or VERIFIED_TTL_MS passes (bounding how long a key removed from a JWKS keeps
-  // working), and only successes are kept. Bounded; the oldest entry goes first.
-  const verified = new Map<string, { identity: Identity; until: number }>();
+  // working), and only successes are kept. Bounded; the least recently used entry goes first.
+  const verified = new Lru<string, Identity>(VERIFIED_MAX);
   const remember = (token: string, identity: Identity) => {
     const until = Math.min(Date.now() + VERIFIED_TTL_MS, identity.expiresAt ?? 0);
-    if (until <= Date.now()) return;
-    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
-    verified.set(token, { identity, until });
+    if (until > Date.now()) verified.set(token, identity, until);
   };
   return {
     devKeyFile,
     async verify(token, requestId) {
       const hit = verified.get(token);
-      if (hit && Date.now() < hit.until) return buildContext(requestId, hit.identity);
-      if (hit) verified.delete(token);
+      if (hit) return buildContext(requestId, hit);
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, key as never, {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
+import { Lru } from '../lru.js';
 import { buildContext, type RequestContext } from './context.js';
 
 /**
@@ -61,38 +62,9 @@ export function identityFromToken(body: TokenBody): KeystoneIdentity {
   };
 }
 
-/** A size-bounded LRU whose entries also expire. */
-export class ExpiringLru<V> {
-  private map = new Map<string, { value: V; until: number }>();
-  constructor(private readonly max: number) {}
-  get(key: string, now = Date.now()): V | undefined {
-    const e = this.map.get(key);
-    if (!e) return undefined;
-    this.map.delete(key);
-    if (e.until <= now) return undefined;
-    this.map.set(key, e);
-    return e.value;
-  }
-  set(key: string, value: V, until: number): void {
-    if (this.max <= 0) return;
-    this.map.delete(key);
-    this.map.set(key, { value, until });
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
-  }
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-  get size(): number {
-    return this.map.size;
-  }
-  clear(): void {
-    this.map.clear();
-  }
-}
-
 export class KeystoneValidator {
   private readonly v3: string;
-  private readonly cache: ExpiringLru<KeystoneIdentity>;
+  private readonly cache: Lru<string, KeystoneIdentity>;
   private readonly inflight = new Map<string, Promise<KeystoneIdentity>>();
   private service: { token: string; expiresAt: number } | null = null;
   private serviceInflight: Promise<string> | null = null;
@@ -104,7 +76,7 @@ export class KeystoneValidator {
     private readonly log: Logger,
   ) {
     this.v3 = keystoneV3(config.KEYSTONE_URL!);
-    this.cache = new ExpiringLru(config.KEYSTONE_CACHE_SIZE);
+    this.cache = new Lru(config.KEYSTONE_CACHE_SIZE);
   }
 
   /** Validates a caller's token; throws Unauthenticated (401) or Unavailable (503). */

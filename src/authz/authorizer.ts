@@ -2,7 +2,9 @@ import { createMongoAbility, subject as asSubject, type MongoAbility } from '@ca
 import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import { DomainError } from '../domain/errors.js';
+import { Lru } from '../lru.js';
 import {
+  contextIsAdmin,
   credsOf,
   evalFormulaOn,
   foldsVisibility,
@@ -17,15 +19,17 @@ import {
   type SubjectType,
 } from './compile.js';
 import { loadPolicies, type PolicySet } from './policies.js';
+import type { PolicyRule } from '../generated/policy-rules.js';
 
 export type { SubjectType } from './compile.js';
+export type { PolicyRule } from '../generated/policy-rules.js';
 
 /** Matches no document (what `filter()` returns when a rule allows nothing). */
 export const EMPTY_RESULT_FILTER: Filter<Document> = Object.freeze({ _id: { $in: [] } }) as Filter<Document>;
 
 export interface EnforceOptions {
   /** Rule that decides whether the caller may see the resource at all (404 when it fails). */
-  readRule?: string;
+  readRule?: PolicyRule;
   notFoundMessage: string;
   forbiddenMessage?: string;
 }
@@ -48,16 +52,18 @@ export interface Authorizer {
    * 'Global') the target is the list/create target `{project_id: <caller's project>}`, or the
    * given object taken as the target dictionary.
    */
-  can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean;
+  can(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): boolean;
   /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails. */
-  enforce(ctx: RequestContext, rule: string, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
+  enforce(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
   /** MongoDB filter of the documents `rule` allows the caller (EMPTY_RESULT_FILTER when none). */
-  filter(ctx: RequestContext, rule: string, subject: SubjectType): Filter<Document>;
-  explain(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): Explanation;
+  filter(ctx: RequestContext, rule: PolicyRule, subject: SubjectType): Filter<Document>;
+  explain(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): Explanation;
   /** The CASL rules (conditions = MongoDB queries) a rule compiles to for the caller. */
-  conditions(ctx: RequestContext, rule: string, subject: SubjectType): Conditions[];
-  /** Every rule name known to the policy set. */
+  conditions(ctx: RequestContext, rule: PolicyRule, subject: SubjectType): Conditions[];
+  /** Every rule name known to the policy set (helper rules a POLICY_FILE adds included). */
   ruleNames(): string[];
+  /** The policy's `context_is_admin` for the caller (what authenticators set `ctx.isAdmin` from). */
+  isAdmin(ctx: RequestContext): boolean;
 }
 
 type Compiled = { ability: MongoAbility; conditions: Conditions[] };
@@ -87,8 +93,8 @@ export function policyIdentity(ctx: RequestContext): string {
 
 export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet } = {}): Authorizer {
   const policies = opts.policies ?? loadPolicies(opts.policyFile);
-  // Compiled rules per caller identity (see policyIdentity), bounded LRU (Map order = recency).
-  const cache = new Map<string, Map<string, Compiled>>();
+  // Compiled rules per caller identity (see policyIdentity), least recently used dropped first.
+  const cache = new Lru<string, Map<string, Compiled | boolean>>(COMPILED_CACHE_MAX);
 
   const known = (rule: string) => {
     if (!policies.checks.has(rule)) throw new Error(`Unknown policy rule "${rule}"`);
@@ -98,12 +104,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
   function entryFor(ctx: RequestContext): Map<string, Compiled | boolean> {
     const id = policyIdentity(ctx);
     let perCtx = cache.get(id);
-    if (perCtx) cache.delete(id);
-    else {
-      perCtx = new Map();
-      if (cache.size >= COMPILED_CACHE_MAX) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(id, perCtx);
+    if (!perCtx) cache.set(id, (perCtx = new Map()));
     return perCtx;
   }
 
@@ -134,7 +135,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
 
   const globalTarget = (ctx: RequestContext, resource?: object) => (resource as Record<string, unknown> | undefined) ?? { project_id: ctx.projectId };
 
-  function can(ctx: RequestContext, rule: string, subject: SubjectType, resource?: object): boolean {
+  function can(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): boolean {
     known(rule);
     if (resource === undefined) return canOnOwnProject(ctx, rule);
     if (subject === 'Global') return ruleFormula(policies, ctx, rule, 'Global', globalTarget(ctx, resource)) === true;
@@ -174,6 +175,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       return compiled(ctx, rule, subject).conditions;
     },
     ruleNames: () => [...policies.checks.keys()],
+    isAdmin: (ctx) => contextIsAdmin(policies, ctx),
     explain(ctx, rule, subject, resource) {
       known(rule);
       const allowed = can(ctx, rule, subject, resource);
@@ -188,7 +190,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       const target = isGlobal ? globalTarget(ctx, resource) : normaliseDocument(resource!);
       trace.push(`${isGlobal ? 'target' : `${subject} document`}: ${JSON.stringify(target)}`);
       trace.push(`${rule} = ${JSON.stringify(check)}${src.origin === 'POLICY_FILE' ? ' (from POLICY_FILE)' : ' (default)'}`);
-      let decided = rule;
+      let decided: string = rule;
       const scope = policies.apiRules.has(rule) ? wrongScope(ctx) : null;
       if (scope) {
         trace.push(`scope: denied: ${scope}`);

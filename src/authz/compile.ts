@@ -183,6 +183,15 @@ export function isContextAdmin(policies: PolicySet, creds: Creds): boolean {
   return c ? compileCheck(c, { policies, creds, subject: 'Global', target: {} }) === true : false;
 }
 
+/**
+ * The one definition of an administrator: the policy's `context_is_admin` for the caller's
+ * credentials (as Glance's RequestContext, judged before `is_admin` is known, so false).
+ * Anonymous callers never are.
+ */
+export function contextIsAdmin(policies: PolicySet, ctx: RequestContext): boolean {
+  return ctx.authenticated && isContextAdmin(policies, { ...credsOf(ctx), is_admin: false });
+}
+
 /** Glance's DB visibility of a document to the caller. */
 export function visibility(subject: SubjectType, admin: boolean, projectId: string | null): Formula {
   if (subject === 'Global' || admin) return true;
@@ -306,10 +315,6 @@ export function normaliseDocument(doc: object): Record<string, unknown> {
 
 // ---------------------------------------------------------------- explain
 
-export interface Trace {
-  lines: string[];
-}
-
 function evalFormulaOn(f: Formula, doc: Record<string, unknown>): boolean {
   return formulaToConditions(f).some((c) => mongoQueryMatcher(c as never)(doc));
 }
@@ -325,7 +330,7 @@ function describeFormula(f: Formula): string {
  * Evaluates a check on a concrete target (a document, or the Global target) and records why,
  * one line per check, indented by depth.
  */
-export function traceCheck(c: Check, env: CompileEnv, doc: Record<string, unknown> | undefined, lines: string[], depth = 1, seen: string[] = []): boolean {
+export function traceCheck(c: Check, env: CompileEnv, doc: Record<string, unknown> | undefined, lines: string[], depth = 1): boolean {
   const pad = '  '.repeat(depth);
   const decide = (f: Formula) => (typeof f === 'boolean' ? f : doc ? evalFormulaOn(f, doc) : false);
   switch (c.t) {
@@ -344,7 +349,7 @@ export function traceCheck(c: Check, env: CompileEnv, doc: Record<string, unknow
       const ref = env.policies.checks.get(c.name)!;
       const src = env.policies.sources.get(c.name);
       lines.push(`${pad}rule:${c.name} = ${JSON.stringify(src?.text ?? formatCheck(ref))}${src?.origin === 'POLICY_FILE' ? ' (from POLICY_FILE)' : ''}`);
-      const v = traceCheck(ref, env, doc, lines, depth + 1, [...seen, c.name]);
+      const v = traceCheck(ref, env, doc, lines, depth + 1);
       lines.push(`${pad}rule:${c.name} → ${v}`);
       return v;
     }
@@ -358,14 +363,14 @@ export function traceCheck(c: Check, env: CompileEnv, doc: Record<string, unknow
     }
     case 'not': {
       lines.push(`${pad}not:`);
-      const v = !traceCheck(c.item, env, doc, lines, depth + 1, seen);
+      const v = !traceCheck(c.item, env, doc, lines, depth + 1);
       lines.push(`${pad}not → ${v}`);
       return v;
     }
     case 'and':
     case 'or': {
       lines.push(`${pad}${c.t}:`);
-      const vals = c.items.map((i) => traceCheck(i, env, doc, lines, depth + 1, seen));
+      const vals = c.items.map((i) => traceCheck(i, env, doc, lines, depth + 1));
       const v = c.t === 'and' ? vals.every(Boolean) : vals.some(Boolean);
       lines.push(`${pad}${c.t} → ${v}`);
       return v;

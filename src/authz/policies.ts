@@ -2,10 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PROJECT_ROOT } from '../openapi.js';
+import { POLICY_RULES, type PolicyRule } from '../generated/policy-rules.js';
 import { parsePolicy, referencedRules, PolicySyntaxError, type Check } from './parser.js';
 
 /** Named base rules: helpers referenced by the API rules, enforced without a scope check. */
-export const BASE_RULES = ['context_is_admin', 'default', 'service_api', 'metadef_default', 'metadef_admin'] as const;
+export const BASE_RULES = ['context_is_admin', 'default', 'service_api', 'metadef_default', 'metadef_admin'] as const satisfies readonly PolicyRule[];
+
+const RULE_NAMES: ReadonlySet<string> = new Set(POLICY_RULES);
+/** Whether `name` is a rule of the default policies (for names read at run time, such as a CLI argument). */
+export const isPolicyRule = (name: string): name is PolicyRule => RULE_NAMES.has(name);
 
 export const DEFAULTS_FILE = join(PROJECT_ROOT, 'policies', 'defaults.yaml');
 

@@ -9,14 +9,17 @@
  * match the record never receives the complete body: its download is cut short (Content-Length
  * not reached) instead of silently delivering corrupt data.
  *
+ * MD5 and the multihash are computed by the hash workers' pool (src/stores/hashing.ts), off the
+ * thread that streams the bytes to the client.
+ *
  * Trouble on the cache's side (disk full, unwritable directory, hashing worker lost) abandons the
  * fill but never the download: the client keeps receiving the store's bytes, as if uncached.
  */
-import { getHashes, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { createDigester, type Digester, type Digests } from './digester.js';
+import { hashSupported, StreamDigests } from '../stores/hashing.js';
 import type { CacheableImage } from './types.js';
 
 export class VerificationError extends Error {}
@@ -32,14 +35,13 @@ export interface FillHooks {
   onBytes(n: number): void;
 }
 
-const SUPPORTED = new Set(getHashes());
 /** Bytes handed to the file system but not yet written before the stream waits. */
 const WRITE_HIGH_WATER = 8 * 1024 * 1024;
 
 export class FillStream extends Transform {
   readonly tmpPath: string;
   private fh?: FileHandle;
-  private readonly digester: Digester;
+  private readonly digests: StreamDigests;
   private readonly multiAlgo: string | null;
   private size = 0;
   private held?: Buffer;
@@ -57,8 +59,8 @@ export class FillStream extends Transform {
     super();
     this.tmpPath = join(incompleteDir, `${image.id}.${randomBytes(6).toString('hex')}`);
     const algo = image.os_hash_algo?.toLowerCase() ?? null;
-    this.multiAlgo = image.os_hash_value && algo && SUPPORTED.has(algo) ? algo : null;
-    this.digester = createDigester(image.size, this.multiAlgo);
+    this.multiAlgo = image.os_hash_value && algo && hashSupported(algo) ? algo : null;
+    this.digests = new StreamDigests(this.multiAlgo ? ['md5', this.multiAlgo] : ['md5']);
   }
 
   override _construct(cb: (err?: Error | null) => void): void {
@@ -87,7 +89,13 @@ export class FillStream extends Transform {
       cb(null, prev);
       return;
     }
-    this.digester.update(chunk);
+    try {
+      this.digests.update(chunk);
+    } catch (e) {
+      void this.abandon(`hashing failed: ${(e as Error).message}`);
+      cb(null, prev);
+      return;
+    }
     const fh = this.fh!;
     const at = this.position;
     this.position += chunk.length;
@@ -102,7 +110,7 @@ export class FillStream extends Transform {
         this.pendingBytes -= chunk.length;
       }
     });
-    const waits: Promise<unknown>[] = [this.digester.ready()];
+    const waits: Promise<unknown>[] = [this.digests.drained()];
     if (this.pendingBytes > WRITE_HIGH_WATER) waits.push(this.writing);
     Promise.all(waits).then(
       () => cb(null, prev),
@@ -128,9 +136,10 @@ export class FillStream extends Transform {
   private async finish(): Promise<void> {
     if (this.abandoned) return;
     await this.writing;
-    let digests: Digests;
+    let digests: { md5: string; multi?: string };
     try {
-      digests = await this.digester.digest();
+      const [md5, multi] = await this.digests.digest();
+      digests = { md5, multi };
     } catch (e) {
       await this.abandon(`hashing failed: ${(e as Error).message}`);
       return;
@@ -160,7 +169,7 @@ export class FillStream extends Transform {
   }
 
   /** Why the bytes do not match the image record, or undefined when they do. */
-  private verify(d: Digests): string | undefined {
+  private verify(d: { md5: string; multi?: string }): string | undefined {
     const img = this.image;
     if (img.size !== null && this.size !== img.size) return `image ${img.id}: read ${this.size} bytes, the record says ${img.size}`;
     if (img.checksum && d.md5 !== img.checksum.toLowerCase()) return `image ${img.id}: MD5 ${d.md5} does not match the recorded checksum ${img.checksum}`;
@@ -172,7 +181,7 @@ export class FillStream extends Transform {
   private async abandon(reason: string): Promise<void> {
     if (this.abandoned || this.finished) return;
     this.abandoned = true;
-    this.digester.destroy();
+    this.digests.abandon();
     this.end_('failed', reason);
     await this.removeTemp();
   }
@@ -193,7 +202,7 @@ export class FillStream extends Transform {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.held = undefined;
-    this.digester.destroy();
+    this.digests.abandon();
     const wasFinished = this.finished;
     this.abandoned = true;
     const cleanup = wasFinished ? Promise.resolve() : this.removeTemp();

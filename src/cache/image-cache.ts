@@ -11,7 +11,6 @@
  *   the index does not vouch for.
  */
 import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +20,7 @@ import { isCanonicalUuid } from '../domain/ids.js';
 import { readIndex, writeIndex, type Entry } from './index-file.js';
 import { FillStream, VerificationError } from './fill.js';
 import { FileRangeStream } from '../stores/file-stream.js';
+import { hashSupported, StreamDigests } from '../stores/hashing.js';
 import type { ByteRange, CacheableImage, CachedImageInfo, CacheMetrics } from './types.js';
 
 export interface ImageCacheOptions {
@@ -406,28 +406,34 @@ export class ImageCache {
     return { incomplete, invalid };
   }
 
+  /** Whether the copy still matches its digests, re-hashed by the hash workers' pool. */
   private async intact(e: Entry): Promise<boolean> {
-    const md5 = createHash('md5');
-    const multi = e.osHashValue && e.osHashAlgo ? (() => { try { return createHash(e.osHashAlgo!); } catch { return undefined; } })() : undefined;
+    const algo = e.osHashValue && e.osHashAlgo ? e.osHashAlgo.toLowerCase() : null;
+    const multi = algo && hashSupported(algo) ? algo : null;
+    const digests = new StreamDigests(multi ? ['md5', multi] : ['md5']);
     let size = 0;
+    let hex: string[];
+    let hashing = false;
     try {
-      await pipeline(
-        createReadStream(join(this.dir, e.id)),
-        new Writable({
-          write: (c: Buffer, _enc, cb) => {
-            size += c.length;
-            md5.update(c);
-            multi?.update(c);
-            cb();
-          },
-        }),
-      );
-    } catch {
-      return !this.entries.has(e.id); // evicted meanwhile: not ours to judge
+      for await (const chunk of createReadStream(join(this.dir, e.id)) as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        hashing = true;
+        digests.update(chunk);
+        await digests.drained();
+        hashing = false;
+      }
+      hashing = true;
+      hex = await digests.digest();
+    } catch (err) {
+      digests.abandon();
+      if (!hashing) return !this.entries.has(e.id); // evicted meanwhile: not ours to judge
+      // a failed hash worker says nothing about the bytes: keep the copy
+      this.log.warn({ image_id: e.id, err: (err as Error).message }, 'cannot verify the cached copy');
+      return true;
     }
     if (size !== e.size) return false;
-    if (e.checksum && md5.digest('hex') !== e.checksum.toLowerCase()) return false;
-    if (multi && multi.digest('hex') !== e.osHashValue!.toLowerCase()) return false;
+    if (e.checksum && hex[0] !== e.checksum.toLowerCase()) return false;
+    if (multi && hex[1] !== e.osHashValue!.toLowerCase()) return false;
     return true;
   }
 

@@ -93,14 +93,12 @@ export class Prefetcher {
         }
         this.log.info({ image_id: id, attempt: attempt + 1, size: image.size }, 'prefetching image');
         const ok = await this.cache.prefetch(image, () => source.open(image));
+        // counted before the queue's index is saved: a copy listed as cached is a completed prefetch
+        if (ok) this.completed++;
+        else this.failed++;
         await this.cache.dequeue(id);
-        if (ok) {
-          this.completed++;
-          this.log.info({ image_id: id }, 'prefetch done');
-        } else {
-          this.failed++;
-          this.log.warn({ image_id: id }, 'prefetch gave up: the image cannot be cached (too large, unverifiable or its data does not match its record)');
-        }
+        if (ok) this.log.info({ image_id: id }, 'prefetch done');
+        else this.log.warn({ image_id: id }, 'prefetch gave up: the image cannot be cached (too large, unverifiable or its data does not match its record)');
         return;
       } catch (e) {
         if (attempt >= this.o.retries) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Document } from 'mongodb';
 import type { ImageRecord } from '../repositories/images.js';
 import type { RequestContext } from '../authn/context.js';
+import type { PolicyRule } from '../authz/index.js';
 import type { Config } from '../config/config.js';
 import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
 import type { Logger } from '../log.js';
@@ -17,7 +18,7 @@ import type { ByteRange, CacheableImage, CachedImageInfo, CacheMetrics } from '.
 
 /** The part of the authorizer the cache uses (src/authz: `s.authz`). */
 export interface CachePolicy {
-  can(ctx: RequestContext, rule: string, subject: 'Image' | 'Global', resource?: object): boolean;
+  can(ctx: RequestContext, rule: PolicyRule, subject: 'Image' | 'Global', resource?: object): boolean;
 }
 
 /** An image record as loaded for the cache: the policy target plus the fields the cache needs. */
@@ -107,7 +108,7 @@ export class CacheService {
 
   // ---------------------------------------------------------------- management API
 
-  private allow(ctx: RequestContext, rule: string, target?: Document): void {
+  private allow(ctx: RequestContext, rule: PolicyRule, target?: Document): void {
     if (!this.o.policy.can(ctx, rule, target ? 'Image' : 'Global', target ?? {})) {
       throw forbidden(`You are not authorized to complete ${rule} action.`);
     }

@@ -3,6 +3,7 @@ import type { Notifier } from '../notifier/notifier.js';
 import { deletedPayload, memberPayload } from '../notifier/payloads.js';
 import { conflict, forbidden, invalid, notFound } from '../domain/errors.js';
 import type { ImageMember, ImageRecord, MemberStatus } from '../repositories/images.js';
+import type { PolicyRule } from '../authz/index.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImageQuotas } from './image-quotas.js';
 import { NOT_FOUND, type ImagesService } from './images.js';
@@ -45,7 +46,7 @@ export interface MembersServiceDeps {
 export class MembersService {
   constructor(private readonly d: MembersServiceDeps) {}
 
-  private enforce(ctx: RequestContext, rule: string, img: ImageRecord, msg: string): void {
+  private enforce(ctx: RequestContext, rule: PolicyRule, img: ImageRecord, msg: string): void {
     this.d.authz.enforce(ctx, rule, 'Image', img, { readRule: 'get_image', notFoundMessage: NOT_FOUND(img._id), forbiddenMessage: msg });
   }
 

@@ -120,15 +120,6 @@ export class FileStore implements StoreDriver {
     await fsp.rm(this.mustPath(url), { force: true });
   }
 
-  async exists(url: string): Promise<boolean> {
-    const p = this.pathOf(url);
-    if (!p) return false;
-    return fsp.stat(p).then(
-      (st) => st.isFile(),
-      () => false,
-    );
-  }
-
   /**
    * Temporary files left by a crash (older than `olderThanMs`) are removed, except those of an
    * image whose transfer is still alive (`live`): a slow upload's file can be old and in use.

@@ -93,12 +93,6 @@ export class GridFsStore implements StoreDriver {
     await this.purge(this.mustId(url));
   }
 
-  async exists(url: string): Promise<boolean> {
-    const id = this.idOf(url);
-    if (!id) return false;
-    return (await this.db.collection(`${this.bucketName}.files`).countDocuments({ _id: id as never }, { limit: 1 })) > 0;
-  }
-
   properties(): Record<string, unknown> {
     return { bucket: this.bucketName, chunk_size: this.chunkSize };
   }

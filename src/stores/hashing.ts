@@ -10,6 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { getHashes } from 'node:crypto';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -26,6 +27,10 @@ parentPort.on('message', (m) => {
 `;
 
 export const BATCH = 1 << 20;
+
+const SUPPORTED = new Set(getHashes());
+/** Whether this Node.js computes `algo` (a lower-case name, as getHashes() lists them). */
+export const hashSupported = (algo: string): boolean => SUPPORTED.has(algo);
 
 const FREE_MAX = 32;
 const free: SharedArrayBuffer[] = [];
@@ -207,8 +212,73 @@ export class RemoteHash {
     return this.result!.finally(() => getPool().release(this.id, this.worker, false));
   }
 
+  /** Drops the session; a pending `digest()` rejects. */
   abandon(): void {
-    if (!this.done) getPool().release(this.id, this.worker, true);
+    if (!this.done) {
+      getPool().release(this.id, this.worker, true);
+      this.error ??= new Error('hashing abandoned');
+      this.rejectDigest(this.error);
+      this.wake();
+    }
     this.done = true;
+  }
+}
+
+/**
+ * Digests of one byte stream in several algorithms at once, each computed by a pool worker:
+ * chunks are copied once into shared batches that every digest reads in place. Callers wait for
+ * `drained()` between chunks, so the bytes in flight stay bounded; `digest()` once the stream
+ * ends, `abandon()` (always safe) when it does not.
+ */
+export class StreamDigests {
+  private readonly hashes: RemoteHash[];
+  private batch?: SharedBatch;
+  private fill = 0;
+
+  constructor(algos: readonly string[]) {
+    this.hashes = algos.map((a) => new RemoteHash(a));
+  }
+
+  /** Copies `chunk` for hashing. Throws once a digest has failed. */
+  update(chunk: Uint8Array): void {
+    for (let off = 0; off < chunk.length; ) {
+      const n = Math.min(chunk.length - off, BATCH - this.fill);
+      this.batch ??= new SharedBatch(this.hashes.length);
+      this.batch.bytes.set(chunk.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+      if (this.fill === BATCH) this.send();
+    }
+  }
+
+  /** Hands the filled part of the batch to every digest; the next bytes start a new batch. */
+  private send(): void {
+    if (!this.batch || !this.fill) return;
+    const batch = this.batch;
+    this.batch = undefined;
+    const length = this.fill;
+    this.fill = 0;
+    for (const h of this.hashes) h.update(batch, length);
+  }
+
+  /** Resolves once few enough bytes are in flight (at once when a digest has failed: `update` throws then). */
+  async drained(): Promise<void> {
+    await Promise.all(this.hashes.map((h) => h.drained()));
+  }
+
+  /** The hex digests, in the order of the algorithms. */
+  async digest(): Promise<string[]> {
+    this.send();
+    return Promise.all(this.hashes.map((h) => h.digest()));
+  }
+
+  abandon(): void {
+    if (this.batch) {
+      // never handed to a digest: back to the free list
+      for (let i = 0; i < this.hashes.length; i++) this.batch.release();
+      this.batch = undefined;
+      this.fill = 0;
+    }
+    for (const h of this.hashes) h.abandon();
   }
 }

@@ -76,15 +76,6 @@ export class HttpStore implements StoreDriver {
     // Remote data is not ours to delete: dropping the location is all there is.
   }
 
-  async exists(url: string): Promise<boolean> {
-    try {
-      await this.size(url);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   properties(): Record<string, unknown> {
     return {};
   }

@@ -6,7 +6,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
 import { isCanonicalUuid } from '../domain/ids.js';
-import { BATCH, RemoteHash, SharedBatch } from './hashing.js';
+import { StreamDigests } from './hashing.js';
 
 export type StoreType = 'file' | 'gridfs' | 'http';
 
@@ -53,7 +53,6 @@ export interface StoreDriver {
   read(url: string, range?: ByteRange): Promise<Readable>;
   /** Remove the bytes at `url`; missing data is not an error. */
   delete(url: string): Promise<void>;
-  exists(url: string): Promise<boolean>;
   /** The location a writable store gives an image's data (read-only stores have none). */
   urlFor?(imageId: string): string;
   /** Whether `url` is a location this store handles. */
@@ -71,37 +70,23 @@ export function assertImageId(id: string): string {
   return id;
 }
 
-export const HASH_ALGORITHMS = ['sha512', 'sha384', 'sha256', 'sha1', 'md5'] as const;
-
 /**
  * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap. Chunks pass
  * downstream untouched; a copy is gathered into batches of BATCH bytes in shared memory, and each
- * batch goes to both digests, computed in worker threads (src/stores/hashing.ts) in parallel with
+ * batch goes to both digests, computed in worker threads (StreamDigests, src/stores/hashing.ts) in parallel with
  * each other and with the I/O, which read it in place. Each byte is copied once. The in-flight
  * amount is bounded (backpressure). `result()` is valid once the stream has finished.
  */
 export class Meter extends Transform {
   size = 0;
-  private readonly md5: RemoteHash;
-  private readonly multi: RemoteHash;
-  private batch?: SharedBatch;
-  private fill = 0;
+  private readonly hashing: StreamDigests;
   private digests?: { md5: string; multi: string };
   constructor(
     readonly hashAlgo: string,
     private readonly maxSize = Number.MAX_SAFE_INTEGER,
   ) {
     super();
-    this.md5 = new RemoteHash('md5');
-    this.multi = new RemoteHash(hashAlgo);
-  }
-  /** Hands the filled part of the batch to both digests; starts a new batch. */
-  private send(): void {
-    if (!this.batch || !this.fill) return;
-    this.md5.update(this.batch, this.fill);
-    this.multi.update(this.batch, this.fill);
-    this.batch = undefined;
-    this.fill = 0;
+    this.hashing = new StreamDigests(['md5', hashAlgo]);
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.size += chunk.length;
@@ -110,44 +95,22 @@ export class Meter extends Transform {
       return;
     }
     try {
-      for (let off = 0; off < chunk.length; ) {
-        const n = Math.min(chunk.length - off, BATCH - this.fill);
-        this.batch ??= new SharedBatch(2);
-        this.batch.bytes.set(chunk.subarray(off, off + n), this.fill);
-        this.fill += n;
-        off += n;
-        if (this.fill === BATCH) this.send();
-      }
+      this.hashing.update(chunk);
     } catch (e) {
       cb(e as Error);
       return;
     }
     this.push(chunk);
-    Promise.all([this.md5.drained(), this.multi.drained()]).then(() => cb(), cb);
+    this.hashing.drained().then(() => cb(), cb);
   }
   override _flush(cb: TransformCallback): void {
-    try {
-      this.send();
-    } catch (e) {
-      cb(e as Error);
-      return;
-    }
-    Promise.all([this.md5.digest(), this.multi.digest()]).then(([md5, multi]) => {
+    this.hashing.digest().then(([md5, multi]) => {
       this.digests = { md5, multi };
       cb();
     }, cb);
   }
   override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
-    if (this.batch) {
-      // never handed to a digest: back to the free list
-      this.batch.release();
-      this.batch.release();
-      this.batch = undefined;
-    }
-    if (!this.digests) {
-      this.md5.abandon();
-      this.multi.abandon();
-    }
+    if (!this.digests) this.hashing.abandon();
     cb(err);
   }
   result(url: string): WriteResult {
@@ -155,5 +118,3 @@ export class Meter extends Transform {
     return { size: this.size, checksum: this.digests.md5, os_hash_algo: this.hashAlgo, os_hash_value: this.digests.multi, url };
   }
 }
-
-export class StoreError extends Error {}

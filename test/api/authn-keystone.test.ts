@@ -6,7 +6,7 @@ import type { Request } from 'express';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 import { freePort, keystoneUnavailableReason, startKeystone, PASSWORD, type Keystone } from '../helpers/keystone.js';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
-import { ExpiringLru, identityFromToken } from '../../src/authn/keystone.js';
+import { identityFromToken } from '../../src/authn/keystone.js';
 
 /**
  * AUTH_MODE=keystone against a real Keystone (Debian's keystone package, fernet tokens),
@@ -75,23 +75,6 @@ test('token body mapping: ids, lower-cased roles, system scope, expiry', () => {
   const dom = identityFromToken({ token: { expires_at: '2030-01-01T00:00:00Z', user: { id: 'u' }, domain: { id: 'dom1' }, roles: [] } });
   assert.equal(dom.domainId, 'dom1');
   assert.throws(() => identityFromToken({ token: { user: { id: 'u' } } }), /expires_at/);
-});
-
-test('the token cache is a bounded LRU whose entries never outlive their deadline', () => {
-  const lru = new ExpiringLru<number>(2);
-  const now = 1_000_000;
-  lru.set('a', 1, now + 1000);
-  lru.set('b', 2, now + 1000);
-  assert.equal(lru.get('a', now), 1); // a is now the most recently used
-  lru.set('c', 3, now + 1000); // evicts b, the least recently used
-  assert.equal(lru.size, 2);
-  assert.equal(lru.get('b', now), undefined);
-  assert.equal(lru.get('a', now), 1);
-  assert.equal(lru.get('c', now + 1000), undefined, 'expired at its deadline');
-  assert.equal(lru.size, 1, 'an expired entry is dropped when met');
-  const none = new ExpiringLru<number>(0);
-  none.set('x', 1, now + 1000);
-  assert.equal(none.get('x', now), undefined, 'size 0 disables the cache');
 });
 
 describe('against a real Keystone', { skip: skip ?? false }, () => {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Document } from 'mongodb';
 import { connectMongo, type Mongo } from '../../src/db/mongo.js';
 import { createLogger } from '../../src/log.js';
-import { createAuthorizer, type Authorizer } from '../../src/authz/index.js';
+import { createAuthorizer, type Authorizer, type PolicyRule } from '../../src/authz/index.js';
 import { anonymousContext, buildContext, type RequestContext } from '../../src/authn/context.js';
 
 let mongo: Mongo;
@@ -62,7 +62,7 @@ const PERSONAS: Record<string, RequestContext> = {
   anonymous: anonymousContext('r'),
 };
 
-async function agree(authz: Authorizer, rules: string[], subject: 'Image' | 'MetadefNamespace') {
+async function agree(authz: Authorizer, rules: PolicyRule[], subject: 'Image' | 'MetadefNamespace') {
   const coll = subject === 'Image' ? images : namespaces;
   const docs = subject === 'Image' ? imageDocs : nsDocs;
   let allowedSomewhere = 0;
@@ -80,7 +80,7 @@ async function agree(authz: Authorizer, rules: string[], subject: 'Image' | 'Met
   assert.ok(allowedSomewhere > 0 && deniedSomewhere > 0);
 }
 
-const IMAGE_RULES = ['get_image', 'download_image', 'modify_image', 'publicize_image', 'get_member', 'modify_member', 'add_image_location', 'get_image_location'];
+const IMAGE_RULES: PolicyRule[] = ['get_image', 'download_image', 'modify_image', 'publicize_image', 'get_member', 'modify_member', 'add_image_location', 'get_image_location'];
 
 test('default image rules: find(filter()) returns exactly the documents can() allows', async () => {
   await agree(createAuthorizer(), IMAGE_RULES, 'Image');

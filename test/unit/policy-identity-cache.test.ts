@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAuthorizer, policyIdentity, type SubjectType } from '../../src/authz/index.js';
+import { createAuthorizer, policyIdentity, type PolicyRule, type SubjectType } from '../../src/authz/index.js';
 import { anonymousContext, buildContext, type RequestContext } from '../../src/authn/context.js';
 
 const base = { userId: 'u1', projectId: 'p1', roles: ['member'] };
@@ -28,7 +28,7 @@ const resources: [string, SubjectType, object][] = [
   ['foreign private namespace', 'MetadefNamespace', { namespace: 'N', owner: 'p2', visibility: 'private', protected: false }],
   ['own namespace', 'MetadefNamespace', { namespace: 'M', owner: 'p1', visibility: 'private', protected: false }],
 ];
-const rules = ['get_image', 'modify_image', 'delete_image', 'publicize_image', 'get_metadef_namespace', 'modify_metadef_namespace'];
+const rules: PolicyRule[] = ['get_image', 'modify_image', 'delete_image', 'publicize_image', 'get_metadef_namespace', 'modify_metadef_namespace'];
 
 test('a shared authorizer decides like a fresh one for every context variant, in any order', () => {
   const shared = createAuthorizer();
