@@ -116,9 +116,10 @@ function isOctetStream(req: Request): boolean {
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
-  const authenticator = await createAuthenticator(config, log);
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
   const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
+  // Admin-ness is the policy's context_is_admin, for the list filters and the services alike.
+  const authenticator = await createAuthenticator(config, log, (ctx) => authz.isAdmin(ctx));
   const notifier = notifierFromConfig(config, log);
   const db = mongo.db;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { canonicalId } from '../domain/ids.js';
 import type { Document, Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
+import type { PolicyRule } from '../authz/index.js';
 import type { Notifier } from '../notifier/notifier.js';
 import { imagePayload } from '../notifier/payloads.js';
 import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
@@ -74,7 +75,7 @@ export class ImagesService {
    * The image if the caller may see it (authz §4.1), else 404. For the data path too:
    * `getVisible(ctx, id, 'upload_image')` also enforces that rule (403 when visible).
    */
-  async getVisible(ctx: RequestContext, id: string, rule = 'get_image', forbiddenMessage?: string): Promise<ImageRecord> {
+  async getVisible(ctx: RequestContext, id: string, rule: PolicyRule = 'get_image', forbiddenMessage?: string): Promise<ImageRecord> {
     const img = await this.d.repo.get(id);
     if (!img || img.deleted || img.status === 'deleted') throw notFound(NOT_FOUND(id));
     this.d.authz.enforce(ctx, 'get_image', 'Image', img, { readRule: 'get_image', notFoundMessage: NOT_FOUND(id) });
@@ -83,7 +84,7 @@ export class ImagesService {
   }
 
   /** Loads an image for a write: read-only guard, visibility, `rule`, and the owner-or-admin DB guard (authz §5.2). */
-  async getWritable(ctx: RequestContext, id: string, rule: string, forbiddenMessage?: string): Promise<ImageRecord> {
+  async getWritable(ctx: RequestContext, id: string, rule: PolicyRule, forbiddenMessage?: string): Promise<ImageRecord> {
     this.d.authz.assertWritable(ctx);
     const img = await this.getVisible(ctx, id);
     this.assertMayWrite(ctx, img, rule, forbiddenMessage);
@@ -91,7 +92,7 @@ export class ImagesService {
   }
 
   /** For an image already shown to be visible to a caller who may write at all: `rule`, then owner-or-admin. */
-  assertMayWrite(ctx: RequestContext, img: ImageRecord, rule: string, forbiddenMessage?: string): void {
+  assertMayWrite(ctx: RequestContext, img: ImageRecord, rule: PolicyRule, forbiddenMessage?: string): void {
     if (rule !== 'get_image') this.d.authz.enforce(ctx, rule, 'Image', img, { readRule: 'get_image', notFoundMessage: NOT_FOUND(img._id), forbiddenMessage });
     this.assertOwnerOrAdmin(ctx, img);
   }

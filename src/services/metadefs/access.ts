@@ -5,6 +5,7 @@
  * lookup; deleting anything in a protected namespace is 403 even for admins (§5.9).
  */
 import type { RequestContext } from '../../authn/context.js';
+import type { PolicyRule } from '../../authz/index.js';
 import type { Authorizer } from '../../authz/index.js';
 import type { Config } from '../../config/config.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
@@ -26,7 +27,7 @@ export const notProjectScoped = (ctx: RequestContext): boolean => !!ctx.systemSc
 
 export const nsNotFound = (name: string) => `Metadata definition namespace=${name} was not found.`;
 
-function check(d: MetadefDeps, ctx: RequestContext, ns: NamespaceDoc, rules: string[]): void {
+function check(d: MetadefDeps, ctx: RequestContext, ns: NamespaceDoc, rules: PolicyRule[]): void {
   for (const rule of rules) {
     d.authz.enforce(ctx, rule, 'MetadefNamespace', ns, {
       readRule: 'get_metadef_namespace',
@@ -37,12 +38,12 @@ function check(d: MetadefDeps, ctx: RequestContext, ns: NamespaceDoc, rules: str
 }
 
 /** A namespace for reading, from the per-process cache; 404 when absent or not visible. */
-export async function readableNamespace(d: MetadefDeps, ctx: RequestContext, name: string, ...rules: string[]): Promise<NamespaceEntry> {
+export async function readableNamespace(d: MetadefDeps, ctx: RequestContext, name: string, ...rules: PolicyRule[]): Promise<NamespaceEntry> {
   return readableIn(await d.repo.snapshot(), d, ctx, name, ...rules);
 }
 
 /** As readableNamespace, in a given snapshot. */
-export function readableIn(snap: MetadefSnapshot, d: MetadefDeps, ctx: RequestContext, name: string, ...rules: string[]): NamespaceEntry {
+export function readableIn(snap: MetadefSnapshot, d: MetadefDeps, ctx: RequestContext, name: string, ...rules: PolicyRule[]): NamespaceEntry {
   const e = snap.namespaces.get(name);
   if (!e) throw notFound(nsNotFound(name));
   check(d, ctx, e.ns, ['get_metadef_namespace', ...rules]);
@@ -50,7 +51,7 @@ export function readableIn(snap: MetadefSnapshot, d: MetadefDeps, ctx: RequestCo
 }
 
 /** A namespace for changing, fresh from MongoDB, after the read-only guard and the policy check. */
-export async function writableNamespace(d: MetadefDeps, ctx: RequestContext, name: string, ...rules: string[]): Promise<NamespaceDoc> {
+export async function writableNamespace(d: MetadefDeps, ctx: RequestContext, name: string, ...rules: PolicyRule[]): Promise<NamespaceDoc> {
   d.authz.assertWritable(ctx);
   const ns = await d.repo.namespaceByName(name);
   if (!ns) throw notFound(nsNotFound(name));

@@ -3,6 +3,8 @@
  * delete (glance-v2-api.md §2.8, §6, §7.15).
  */
 import type { RequestContext } from '../../authn/context.js';
+import type { PolicyRule } from '../../authz/index.js';
+import { Lru } from '../../lru.js';
 import type { operations } from '../../generated/openapi.js';
 import { policyIdentity } from '../../authz/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
@@ -56,18 +58,17 @@ function link(raw: URLSearchParams, marker?: string): string {
 // One body per (snapshot, caller's policy identity, request: namespace and resource_type, or
 // list query); the identity holds every context field a policy can read, so callers sharing an
 // entry get exactly the same decisions. Only successful answers are kept: refusals are recomputed.
-const readTexts = new WeakMap<MetadefSnapshot, Map<string, Buffer>>();
+const readTexts = new WeakMap<MetadefSnapshot, Lru<string, Buffer>>();
 const READ_TEXTS_MAX = 500;
 
 async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown, build: (snap: MetadefSnapshot) => Json): Promise<Buffer> {
   const snap = await d.repo.snapshot();
   let texts = readTexts.get(snap);
-  if (!texts) readTexts.set(snap, (texts = new Map()));
+  if (!texts) readTexts.set(snap, (texts = new Lru(READ_TEXTS_MAX)));
   const key = JSON.stringify([policyIdentity(ctx), request]);
   let text = texts.get(key);
   if (text === undefined) {
     text = Buffer.from(JSON.stringify(build(snap)), 'utf8');
-    if (texts.size >= READ_TEXTS_MAX) texts.delete(texts.keys().next().value!);
     texts.set(key, text);
   }
   return text;
@@ -76,7 +77,7 @@ async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown,
 /** The list body as UTF-8 JSON (cached, see above). */
 export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<Buffer> {
   // a failed list policy is reported as not-found (glance-authz.md §4.3)
-  for (const rule of ['get_metadef_namespaces', 'list_metadef_resource_types']) {
+  for (const rule of ['get_metadef_namespaces', 'list_metadef_resource_types'] as const) {
     if (!d.authz.can(ctx, rule, 'Global')) throw notFound('No metadata definition namespaces are visible.');
   }
   const { sortKey, sortDir, limit } = listParams(d, q, ['namespace', 'created_at', 'updated_at'], d.config.LIMIT_PARAM_DEFAULT);
@@ -190,7 +191,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
   d.authz.assertWritable(ctx);
   const owner = b.owner ?? ctx.projectId;
   const target = { namespace: b.namespace, owner, visibility: b.visibility ?? 'private', protected: b.protected ?? false };
-  const rules = ['add_metadef_namespace'];
+  const rules: PolicyRule[] = ['add_metadef_namespace'];
   if (b.objects?.length) rules.push('add_metadef_object');
   if (b.properties && Object.keys(b.properties).length) rules.push('add_metadef_property');
   if (b.tags?.length) rules.push('add_metadef_tags');
