@@ -1,10 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { sample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 
-const SAMPLES = '/work/shared/spec/samples';
-const sample = (n: string) => JSON.parse(readFileSync(`${SAMPLES}/${n}.json`, 'utf8'));
 const PATCH21 = { 'Content-Type': 'application/openstack-images-v2.1-json-patch' };
 const PATCH20 = { 'Content-Type': 'application/openstack-images-v2.0-json-patch' };
 

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { sample as loadSample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 import { imageRecord, member } from '../helpers/images.js';
 import type { ImageRecord } from '../../src/repositories/images.js';
@@ -145,7 +145,7 @@ test('sorting: sort_key/sort_dir, sort=, tie-breakers, refusals', async () => {
 });
 
 test('limit, marker and first/next/schema links (sample shape)', async () => {
-  const sample = JSON.parse(readFileSync('/work/shared/spec/samples/images-list-response.json', 'utf8'));
+  const sample = loadSample('images-list-response');
   const all = await call(s.url, 'GET', '/v2/images', { token: om });
   assert.deepEqual(Object.keys(all.body).sort(), Object.keys(sample).sort());
   assert.equal(all.body.first, '/v2/images');

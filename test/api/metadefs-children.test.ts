@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 
 /** Objects, properties, tags, resource type associations (glance-v2-api.md §2.8, §6; glance-authz.md §3.4). */
-const sample = (name: string) => JSON.parse(readFileSync(join('/work/shared/spec/samples', name), 'utf8'));
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const NS = '/v2/metadefs/namespaces';
 const PUB = `${NS}/OS::Compute::Quota`; // public, owned by 'own'

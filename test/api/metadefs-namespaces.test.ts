@@ -1,12 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { sample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 
 /** Namespaces and schemas (glance-v2-api.md §2.4, §2.8, §6; glance-authz.md §3.4, §4.3). */
-const SAMPLES = '/work/shared/spec/samples';
-const sample = (name: string) => JSON.parse(readFileSync(join(SAMPLES, name), 'utf8'));
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const NS = '/v2/metadefs/namespaces';
 
