@@ -1080,16 +1080,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description The JSON form of an error, sent when the request prefers `application/json`
+         *     (`Accept`). Otherwise the error is HTML (the default) or plain text, as upstream.
+         */
         Error: {
-            error: {
-                /** @description HTTP status code */
-                code: number;
-                /** @description HTTP reason phrase */
-                title: string;
-                /** @description What went wrong, for a human */
-                message: string;
-                request_id?: string;
-            };
+            /** @description What went wrong, for a human */
+            message: string;
+            /** @description HTTP status line, e.g. "404 Not Found" */
+            code: string;
+            /** @description HTTP reason phrase */
+            title: string;
+            request_id?: string;
         };
         CacheListing: {
             cached_images: {
@@ -1486,6 +1488,8 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                "text/html": string;
+                "text/plain": string;
             };
         };
         /** @description A JSON schema document (the files under schemas/metadefs/) */

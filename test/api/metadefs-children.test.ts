@@ -164,7 +164,7 @@ test('property definitions: every type and keyword upstream accepts; invalid or 
   for (const [b, msg] of bad) {
     const r = await call(s.url, 'POST', `${PUB}/properties`, { token: admin, body: b });
     assert.equal(r.status, 400, JSON.stringify(b));
-    assert.match(r.body.error.message, msg, JSON.stringify(b));
+    assert.match(r.body.message, msg, JSON.stringify(b));
   }
   const put = await call(s.url, 'PUT', `${PUB}/properties/i`, { token: admin, body: { name: 'i', title: 'I', type: 'integer', maximum: -1, minimum: 0 } });
   assert.equal(put.status, 400);
@@ -320,7 +320,7 @@ test('4-byte UTF-8 characters are refused with 400 naming the field, as upstream
   for (const [method, path, body] of cases) {
     const r = await call(s.url, method, path, { token: admin, body });
     assert.equal(r.status, 400, path);
-    assert.match(r.body.error.message, /4-byte UTF-8/, path);
+    assert.match(r.body.message, /4-byte UTF-8/, path);
   }
   assert.equal((await call(s.url, 'POST', `${PUB}/tags/${encodeURIComponent(emoji)}`, { token: admin })).status, 400);
 });
