@@ -26,6 +26,8 @@ export async function createImageCatalogue(d: { db: Db; config: Config; authz: I
     quotas,
     limits: { defaultLimit: d.config.LIMIT_PARAM_DEFAULT, maxLimit: d.config.API_LIMIT_MAX },
     importMethods: d.config.IMPORT_METHODS as string[],
+    // Multi-store mode: every configured store, as upstream lists its enabled_backends.
+    storeIds: (d.config.ENABLED_BACKENDS as string[]).map((b) => b.split(':')[0].trim()).filter(Boolean),
   });
   const imageMembers = new MembersService({ images, authz: d.authz, notifier: d.notifier, quotas });
   return { images, imageMembers, imageSchemas };

@@ -43,7 +43,12 @@ export const NOT_FOUND = (id: string) => `No image found with ID ${id}`;
 
 /** `YYYY-MM-DDThh:mm:ssZ` (§1.10). */
 export const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-const nowSeconds = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+/**
+ * Times are stored at millisecond precision and shown at seconds, as upstream stores them finer
+ * than it shows them: the default order (created_at desc, then id desc) then matches upstream's
+ * for images created within the same second.
+ */
+const storedNow = () => new Date();
 
 export interface ImagesServiceDeps {
   repo: ImagesRepository;
@@ -53,6 +58,8 @@ export interface ImagesServiceDeps {
   quotas: ImageQuotas;
   limits: { defaultLimit: number; maxLimit: number };
   importMethods: string[];
+  /** Store ids announced on image create (`OpenStack-image-store-ids`); empty without multi-store. */
+  storeIds?: string[];
 }
 
 /** Extra rendering an image-data module may contribute (locations, direct_url, stores). */
@@ -181,7 +188,7 @@ export class ImagesService {
       const n = await this.d.repo.count({ owner, deleted: false });
       this.d.quotas.check(owner, 'image_count', n + 1);
     }
-    const now = nowSeconds();
+    const now = storedNow();
     const img: ImageRecord = {
       _id: id,
       name: (body.name as string | null | undefined) ?? null,
@@ -221,6 +228,7 @@ export class ImagesService {
     this.emit('image.create', img, ctx);
     const headers: Record<string, string> = {};
     if (this.d.importMethods.length) headers['OpenStack-image-import-methods'] = this.d.importMethods.join(',');
+    if (this.d.storeIds?.length) headers['OpenStack-image-store-ids'] = this.d.storeIds.join(',');
     return { image: img, headers };
   }
 
@@ -331,7 +339,7 @@ export class ImagesService {
     const deleted = await this.d.repo.mutate(id, (img) => {
       if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
       assertTransition(img.status, 'deleted', { kind: 'Invalid' });
-      const now = nowSeconds();
+      const now = storedNow();
       return { status: 'deleted', deleted: true, deleted_at: now, members: [] };
     });
     for (const hook of this.deleteHooks) await hook(deleted, ctx);
