@@ -94,7 +94,7 @@ test('create: refused for non-admins, duplicates, bad bodies and read-only keys'
   for (const [b, status, msg] of cases) {
     const r = await call(s.url, 'POST', NS, { token: admin, body: b });
     assert.equal(r.status, status, JSON.stringify(b));
-    if (msg) assert.match(r.body.error.message, msg, JSON.stringify(b));
+    if (msg) assert.match(r.body.message, msg, JSON.stringify(b));
   }
   assert.equal((await call(s.url, 'GET', `${NS}/X::Y`, { token: admin })).status, 404, 'nothing half-created');
   assert.equal((await call(s.url, 'POST', NS, { token: admin, rawBody: '{"namespace": ', headers: { 'Content-Type': 'application/json' } })).status, 400);
@@ -177,7 +177,7 @@ test('delete: protected refuses (403) until unprotected, then cascades to every 
   assert.equal((await call(s.url, 'DELETE', path, { token: ownMember })).status, 403);
   const refused = await call(s.url, 'DELETE', path, { token: admin });
   assert.equal(refused.status, 403);
-  assert.match(refused.body.error.message, /protected/);
+  assert.match(refused.body.message, /protected/);
   assert.equal((await call(s.url, 'PUT', path, { token: admin, body: { namespace: 'Cascade::Me', visibility: 'public', protected: false } })).status, 200);
   const id = (await s.mongo.db.collection('metadef_namespaces').findOne({ namespace: 'Cascade::Me' }))!._id;
   assert.equal((await call(s.url, 'DELETE', path, { token: admin })).status, 204);
@@ -203,10 +203,19 @@ test('schemas: the ten metadef schema documents are upstream\'s', async () => {
     tag: 'schemas-metadef-tag-show-response.json',
     tags: 'schemas-metadef-tags-list-response.json',
   };
+  // The api-ref samples come from a later release that allows 255-character names; Glance 25,
+  // the release this service answers like, declares (and enforces) 80.
+  const glance25 = (doc: unknown, key = ''): unknown => {
+    if (Array.isArray(doc)) return doc.map((x) => glance25(x));
+    if (!doc || typeof doc !== 'object') return doc;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc)) out[k] = key === 'name' && k === 'maxLength' ? 80 : glance25(v, k);
+    return out;
+  };
   for (const [name, file] of Object.entries(files)) {
     const r = await call(s.url, 'GET', `/v2/schemas/metadefs/${name}`, { token: other });
     assert.equal(r.status, 200, name);
-    assert.deepEqual(r.body, sample(file), name);
+    assert.deepEqual(r.body, glance25(sample(file)), name);
   }
   const post = await call(s.url, 'POST', '/v2/schemas/metadefs/namespace', { token: admin });
   assert.equal(post.status, 405);
