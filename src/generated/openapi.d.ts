@@ -1271,8 +1271,9 @@ export interface components {
             type?: components["schemas"]["MetadefPropertyType"];
             enum?: unknown[];
         };
-        /** @description A property definition inside a map (its name is the key). */
+        /** @description A property definition inside a map (its name is the key; one created through the property API also carries it inside, as upstream). */
         MetadefPropertyDefinition: {
+            name?: string;
             title: string;
             type: components["schemas"]["MetadefPropertyType"];
             description?: string;
@@ -1333,15 +1334,16 @@ export interface components {
             required?: string[];
             properties?: components["schemas"]["MetadefPropertyMap"];
             created_at: components["schemas"]["MetadefTimestamp"];
-            updated_at: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
             self: string;
             /** @enum {string} */
             schema: "/v2/schemas/metadefs/object";
         };
+        /** @description A tag; inside a namespace only its name is shown, as upstream. */
         MetadefTag: {
             name: string;
-            created_at: components["schemas"]["MetadefTimestamp"];
-            updated_at: components["schemas"]["MetadefTimestamp"];
+            created_at?: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
         };
         MetadefTagNames: {
             tags: {
@@ -1394,7 +1396,7 @@ export interface components {
             protected: boolean;
             owner?: string;
             created_at: components["schemas"]["MetadefTimestamp"];
-            updated_at: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
             self: string;
             /** @enum {string} */
             schema: "/v2/schemas/metadefs/namespace";
