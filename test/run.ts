@@ -14,7 +14,8 @@ function findTests(dir: string): string[] {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) {
-      if (name !== 'e2e' || dir !== join(PROJECT_ROOT, 'test')) out.push(...findTests(p));
+      // The end-to-end and differential lanes run on their own (npm run test:e2e, test:conformance).
+      if ((name !== 'e2e' && name !== 'conformance') || dir !== join(PROJECT_ROOT, 'test')) out.push(...findTests(p));
     } else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
