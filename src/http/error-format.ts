@@ -18,6 +18,8 @@ interface Range {
   type: string;
   subtype: string;
   q: number;
+  /** Media-type parameters before `q` (e.g. `charset`): the range then matches no offer, which have none. */
+  hasParams: boolean;
 }
 
 /** Parses an Accept header; undefined when it is not valid (then every offer is acceptable). */
@@ -25,6 +27,8 @@ function parseAccept(header: string): Range[] | undefined {
   const parts = header.split(',');
   if (parts.length > MAX_RANGES) return undefined;
   const ranges: Range[] = [];
+  // WebOb refuses a header that starts with an empty element (", text/html"); later ones are skipped.
+  if (parts.length > 1 && parts[0].trim() === '') return undefined;
   for (const raw of parts) {
     const part = raw.trim();
     if (part === '') continue;
@@ -35,15 +39,21 @@ function parseAccept(header: string): Range[] | undefined {
     const subtype = media.slice(slash + 1).trim().toLowerCase();
     if (!TOKEN.test(type) || !TOKEN.test(subtype) || (type === '*' && subtype !== '*')) return undefined;
     let q = 1;
+    let seenQ = false;
+    let hasParams = false;
     for (const p of params) {
       const eq = p.indexOf('=');
       if (eq < 0) return undefined;
-      if (p.slice(0, eq).trim().toLowerCase() !== 'q') continue;
+      if (p.slice(0, eq).trim().toLowerCase() !== 'q') {
+        if (!seenQ) hasParams = true; // after q they are accept-extensions, ignored
+        continue;
+      }
       const v = p.slice(eq + 1).trim();
       if (!/^(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(v)) return undefined;
       q = Number(v);
+      seenQ = true;
     }
-    ranges.push({ type, subtype, q });
+    ranges.push({ type, subtype, q, hasParams });
   }
   return ranges;
 }
@@ -54,6 +64,7 @@ function quality(ranges: Range[], offer: string): number {
   let best = -1;
   let q = 0;
   for (const r of ranges) {
+    if (r.hasParams) continue;
     const specificity = r.type === type && r.subtype === subtype ? 3 : r.type === type && r.subtype === '*' ? 2 : r.type === '*' ? 1 : 0;
     if (specificity > best && specificity > 0) {
       best = specificity;

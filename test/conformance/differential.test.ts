@@ -53,7 +53,6 @@ before(async () => {
       DEFAULT_BACKEND: 'fast',
       STORE_OPTIONS: JSON.stringify({ fast: { description: DESCRIPTIONS.fast }, slow: { description: DESCRIPTIONS.slow } }),
       HTTP_ALLOWED_HOSTS: '127.0.0.1',
-      REQUIRE_IMAGE_FORMAT_MATCH: 'false',
       METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs'),
       LOG_LEVEL: 'warn',
     }),
