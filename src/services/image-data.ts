@@ -433,7 +433,7 @@ export class ImageDataService {
       ? (await this.d.cache.serve({ id: img._id, status: img.status, size, checksum: img.checksum, os_hash_algo: img.os_hash_algo, os_hash_value: img.os_hash_value }, range, open)).stream
       : await open(range);
     const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
-    // The whole image's checksum, on partial answers too (and so on HEAD), as upstream sends it.
+    // The whole image's checksum, on partial answers too, as upstream sends it.
     if (img.checksum) headers['Content-MD5'] = img.checksum;
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
