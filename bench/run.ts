@@ -227,7 +227,7 @@ async function main(): Promise<void> {
 
   // The 33 standard namespaces, through the project's own loader, before the service starts.
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const corpus = process.env.BENCH_METADEFS_DIR ?? [join(PROJECT_ROOT, 'etc', 'metadefs'), join(PROJECT_ROOT, 'metadefs'), '/work/shared/metadefs'].find((d) => existsSync(d))!;
+  const corpus = process.env.BENCH_METADEFS_DIR ?? join(PROJECT_ROOT, 'etc', 'metadefs');
   let namespacesLoaded = false;
   if (pkg.scripts.metadefs) {
     log(`loading the standard namespaces from ${corpus}`);

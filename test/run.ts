@@ -12,7 +12,7 @@ import { startEmbeddedMongo } from '../src/db/embedded.js';
 import { PROJECT_ROOT } from '../src/openapi.js';
 
 /** Directories under test/ that only run when named. */
-const LANES = new Set(['e2e', 'stress']);
+const LANES = new Set(['e2e', 'stress', 'conformance']);
 
 function findTests(dir: string): string[] {
   const out: string[] = [];

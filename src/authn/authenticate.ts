@@ -109,7 +109,7 @@ async function credentialAuthenticator(config: Config, log?: Logger): Promise<Au
       return {
         mode: 'trusted-proxy',
         challenge: config.KEYSTONE_URL ? `Keystone uri="${keystoneBaseUri(config.KEYSTONE_URL)}"` : 'Keystone realm="image"',
-        authenticate: async (req, requestId) => contextFromProxyHeaders(req, requestId),
+        authenticate: async (req, requestId) => contextFromProxyHeaders(req, requestId, config.ALLOW_ANONYMOUS_ACCESS),
         startHints: () => [
           'AUTH_MODE=trusted-proxy: identity headers (X-Identity-Status, X-User-Id, X-Project-Id, X-Roles, ...) are trusted as sent; only expose this service through the validating proxy.',
         ],

@@ -4,9 +4,10 @@ import { anonymousContext, buildContext, type RequestContext } from './context.j
 /**
  * AUTH_MODE=trusted-proxy: the identity headers keystonemiddleware (auth_token) sets after
  * validating a token in front of this service. Only `X-Identity-Status: Confirmed` makes an
- * authenticated context; anything else is anonymous (read-only), as Glance's context
- * middleware does with anonymous access allowed. The service must only be reachable
- * through that proxy: these headers are trusted as they come.
+ * authenticated context. Anything else is refused (null: the pipeline answers 401), or, with
+ * ALLOW_ANONYMOUS_ACCESS, gets an anonymous read-only context: Glance's context middleware
+ * and its `allow_anonymous_access`. The service must only be reachable through that proxy:
+ * these headers are trusted as they come.
  */
 function header(req: Request, name: string): string | null {
   const v = req.headers[name];
@@ -18,8 +19,9 @@ function list(v: string | null): string[] {
   return v ? v.split(',').map((x) => x.trim()).filter(Boolean) : [];
 }
 
-export function contextFromProxyHeaders(req: Request, requestId: string): RequestContext {
-  if ((header(req, 'x-identity-status') ?? '').toLowerCase() !== 'confirmed') return anonymousContext(requestId);
+export function contextFromProxyHeaders(req: Request, requestId: string, allowAnonymous = false): RequestContext | null {
+  // Exactly "Confirmed", as upstream compares it.
+  if (header(req, 'x-identity-status') !== 'Confirmed') return allowAnonymous ? anonymousContext(requestId) : null;
   const scope = header(req, 'openstack-system-scope');
   return buildContext(requestId, {
     userId: header(req, 'x-user-id'),

@@ -62,6 +62,7 @@ export const SETTINGS = {
   IMAGE_CACHE_PREFETCH_RETRIES: s('int', 3, 'Retries of a failed prefetch (exponential back-off) before the image is dropped from the queue.', { min: 0 }),
   IMAGE_CACHE_PREFETCH_BACKOFF: s('int', 1000, 'Milliseconds before the first prefetch retry (doubled each time).', { min: 0 }),
   AUTH_MODE: s('enum', 'jwt', 'How callers are identified: jwt, keystone or trusted-proxy.', { values: ['jwt', 'keystone', 'trusted-proxy'] }),
+  ALLOW_ANONYMOUS_ACCESS: s('bool', false, 'AUTH_MODE=trusted-proxy: a request without `X-Identity-Status: Confirmed` gets a read-only anonymous context instead of 401 (upstream `allow_anonymous_access`).'),
   JWT_PUBLIC_KEY_FILE: s<string | null>('string', null, 'PEM (SPKI) public key or JWK/JWKS file that signs accepted JWTs. With neither this nor JWT_JWKS_URL, a key pair is generated under DATA_DIR (development).'),
   JWT_JWKS_URL: s<string | null>('url', null, 'JWKS endpoint with the keys that sign accepted JWTs.'),
   JWT_ISSUER: s('string', 'glance-ts-dev', 'Required `iss` claim of accepted JWTs.'),

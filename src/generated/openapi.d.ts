@@ -1080,16 +1080,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description The JSON form of an error, sent when the request prefers `application/json`
+         *     (`Accept`). Otherwise the error is HTML (the default) or plain text, as upstream.
+         */
         Error: {
-            error: {
-                /** @description HTTP status code */
-                code: number;
-                /** @description HTTP reason phrase */
-                title: string;
-                /** @description What went wrong, for a human */
-                message: string;
-                request_id?: string;
-            };
+            /** @description What went wrong, for a human */
+            message: string;
+            /** @description HTTP status line, e.g. "404 Not Found" */
+            code: string;
+            /** @description HTTP reason phrase */
+            title: string;
+            request_id?: string;
         };
         CacheListing: {
             cached_images: {
@@ -1269,8 +1271,9 @@ export interface components {
             type?: components["schemas"]["MetadefPropertyType"];
             enum?: unknown[];
         };
-        /** @description A property definition inside a map (its name is the key). */
+        /** @description A property definition inside a map (its name is the key; one created through the property API also carries it inside, as upstream). */
         MetadefPropertyDefinition: {
+            name?: string;
             title: string;
             type: components["schemas"]["MetadefPropertyType"];
             description?: string;
@@ -1331,15 +1334,16 @@ export interface components {
             required?: string[];
             properties?: components["schemas"]["MetadefPropertyMap"];
             created_at: components["schemas"]["MetadefTimestamp"];
-            updated_at: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
             self: string;
             /** @enum {string} */
             schema: "/v2/schemas/metadefs/object";
         };
+        /** @description A tag; inside a namespace only its name is shown, as upstream. */
         MetadefTag: {
             name: string;
-            created_at: components["schemas"]["MetadefTimestamp"];
-            updated_at: components["schemas"]["MetadefTimestamp"];
+            created_at?: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
         };
         MetadefTagNames: {
             tags: {
@@ -1392,7 +1396,7 @@ export interface components {
             protected: boolean;
             owner?: string;
             created_at: components["schemas"]["MetadefTimestamp"];
-            updated_at: components["schemas"]["MetadefTimestamp"];
+            updated_at?: components["schemas"]["MetadefTimestamp"];
             self: string;
             /** @enum {string} */
             schema: "/v2/schemas/metadefs/namespace";
@@ -1486,6 +1490,8 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                "text/html": string;
+                "text/plain": string;
             };
         };
         /** @description A JSON schema document (the files under schemas/metadefs/) */

@@ -28,41 +28,34 @@ export const TITLES: Record<number, string> = {
   410: 'Gone',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
-  416: 'Requested Range Not Satisfiable',
+  416: 'Request Range Not Satisfiable', // upstream's (WebOb's) wording
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 
-/**
- * The single error body shape: `{"error": {"code": 404, "title": "Not Found", "message": "..."}}`.
- * Both python-glanceclient (which reads `message` from each top-level object) and
- * openstacksdk (which unwraps a single top-level key) extract the message from it.
- */
-export interface ErrorBody {
-  error: { code: number; title: string; message: string; request_id?: string };
-}
-
+/** An error to send: the body is rendered at send time, in the format the request accepts. */
 export interface ErrorResponse {
   status: number;
   headers: Record<string, string>;
-  body: ErrorBody;
+  message: string;
+  requestId?: string;
 }
 
-export function errorBody(status: number, message: string, requestId?: string): ErrorBody {
-  return { error: { code: status, title: TITLES[status] ?? 'Error', message, ...(requestId ? { request_id: requestId } : {}) } };
+export function errorResponse(status: number, message: string, requestId?: string, headers: Record<string, string> = {}): ErrorResponse {
+  return { status, headers, message, ...(requestId ? { requestId } : {}) };
 }
 
 /** Maps anything thrown to a response. Unknown errors become a 500 that leaks nothing. */
 export function toErrorResponse(err: unknown, requestId: string, log: Logger): ErrorResponse {
   if (err instanceof DomainError) {
     const status = STATUS[err.kind];
-    return { status, headers: err.headers, body: errorBody(status, err.message, requestId) };
+    return errorResponse(status, err.message, requestId, err.headers);
   }
   const mongoCode = (err as { code?: unknown })?.code;
   if (mongoCode === 11000) {
-    return { status: 409, headers: {}, body: errorBody(409, 'A resource with the same identity already exists.', requestId) };
+    return errorResponse(409, 'A resource with the same identity already exists.', requestId);
   }
   const status = (err as { status?: unknown; type?: unknown })?.status;
   // body-parser errors carry a 4xx status and a safe type
@@ -76,8 +69,8 @@ export function toErrorResponse(err: unknown, requestId: string, log: Logger): E
           : type === 'encoding.unsupported' || type === 'charset.unsupported'
             ? 'Unsupported request body encoding.'
             : 'The request could not be understood.';
-    return { status, headers: {}, body: errorBody(status, message, requestId) };
+    return errorResponse(status, message, requestId);
   }
   log.error({ err, request_id: requestId }, 'internal error');
-  return { status: 500, headers: {}, body: errorBody(500, 'The server has either erred or is incapable of performing the requested operation.', requestId) };
+  return errorResponse(500, 'The server has either erred or is incapable of performing the requested operation.', requestId);
 }

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { Result } from './types.js';
-import { errorBody, STATUS, type ErrorResponse } from './errors.js';
+import { errorResponse, STATUS, type ErrorResponse } from './errors.js';
+import { renderError } from './error-format.js';
 import { DomainError } from '../domain/errors.js';
 import { FileRangeStream } from '../stores/file-stream.js';
 
@@ -28,7 +29,7 @@ export function send(res: Response, result: Result): void {
       for (const h of ['content-length', 'content-type', 'content-md5', 'content-range', 'accept-ranges']) res.removeHeader(h);
       const status = err instanceof DomainError ? STATUS[err.kind] : 503;
       const message = err instanceof DomainError ? err.message : 'The image data could not be read from its store.';
-      send(res, { status, body: errorBody(status, message, res.getHeader('x-openstack-request-id') as string | undefined) });
+      sendError(res, errorResponse(status, message, res.getHeader('x-openstack-request-id') as string | undefined));
     };
     // A stream can fail before it gets here (its errors were captured where it was opened).
     if (stream.errored) return failed(stream.errored);
@@ -64,5 +65,10 @@ export function sendError(res: Response, e: ErrorResponse): void {
     res.destroy();
     return;
   }
-  send(res, { status: e.status, headers: e.headers, body: e.body });
+  const { contentType, text } = renderError(e.status, e.message, e.requestId, res.req?.headers.accept);
+  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+  res.status(e.status);
+  res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
 }

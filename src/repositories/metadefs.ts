@@ -25,7 +25,8 @@ export interface NamespaceDoc {
   protected: boolean;
   owner: string | null;
   created_at: Date;
-  updated_at: Date;
+  /** Null until the resource is first updated, as upstream (loaded resources have none). */
+  updated_at: Date | null;
   version: number;
 }
 
@@ -35,8 +36,11 @@ export interface PropertyDoc {
   ns_id: string;
   name: string;
   def_json: string;
+  /** Created through the property API: lists show its `name` inside the definition, as upstream does. */
+  named?: boolean;
   created_at: Date;
-  updated_at: Date;
+  /** Null until the resource is first updated, as upstream (loaded resources have none). */
+  updated_at: Date | null;
   version: number;
 }
 
@@ -49,7 +53,8 @@ export interface ObjectDoc {
   /** JSON text of the `properties` map, or null. */
   properties_json: string | null;
   created_at: Date;
-  updated_at: Date;
+  /** Null until the resource is first updated, as upstream (loaded resources have none). */
+  updated_at: Date | null;
   version: number;
 }
 
@@ -58,7 +63,8 @@ export interface TagDoc {
   ns_id: string;
   name: string;
   created_at: Date;
-  updated_at: Date;
+  /** Null until the resource is first updated, as upstream (loaded resources have none). */
+  updated_at: Date | null;
   version: number;
 }
 
@@ -67,7 +73,8 @@ export interface ResourceTypeDoc {
   name: string;
   protected: boolean;
   created_at: Date;
-  updated_at: Date;
+  /** Null until the resource is first updated, as upstream (loaded resources have none). */
+  updated_at: Date | null;
 }
 
 export interface AssociationDoc {
@@ -260,7 +267,7 @@ export class MetadefRepository {
   async ensureResourceType(name: string, isProtected = false): Promise<void> {
     const t = now();
     try {
-      await this.resourceTypes.updateOne({ name }, { $setOnInsert: { _id: newId(), name, protected: isProtected, created_at: t, updated_at: t } }, { upsert: true });
+      await this.resourceTypes.updateOne({ name }, { $setOnInsert: { _id: newId(), name, protected: isProtected, created_at: t, updated_at: null } }, { upsert: true });
     } catch (e) {
       // two racing upserts: the loser hits the unique index, and the type exists either way
       if ((e as { code?: number }).code !== 11000) throw e;

@@ -36,6 +36,8 @@ export function createImageCatalogue(d: {
     view: d.view,
     propertyCheck: d.propertyCheck,
     removeData: d.removeData,
+    // Multi-store mode: every configured store, as upstream lists its enabled_backends.
+    storeIds: (d.config.ENABLED_BACKENDS as string[]).map((b) => b.split(':')[0].trim()).filter(Boolean),
   });
   const imageMembers = new MembersService({ images, authz: d.authz, notifier: d.notifier, quotas: imageQuotas });
   return { images, imageMembers, imageSchemas, imageQuotas };

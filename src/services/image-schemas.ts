@@ -61,6 +61,10 @@ export function loadImageSchemas(opts: { diskFormats: string[]; containerFormats
   const ajv = new Ajv({ strict: false, allErrors: false });
   // The served schema carries keywords Ajv does not know (links, name, is_base): validate a copy without them.
   const { links: _l, name: _n, ...validatable } = image;
+  // Upstream's schema shows min_ram/min_disk without bounds but its database refuses what does
+  // not fit: the validator keeps the bounds, so such values get a 400 rather than a 500.
+  const bounded = { minimum: 0, maximum: 2147483647 };
+  validatable.properties = { ...image.properties, min_ram: { ...image.properties.min_ram, ...bounded }, min_disk: { ...image.properties.min_disk, ...bounded } };
   const validate: ValidateFunction = ajv.compile(validatable);
   return {
     image,

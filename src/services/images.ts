@@ -41,7 +41,12 @@ function assertStorable(name: string, value: unknown): void {
 
 export const NOT_FOUND = (id: string) => `No image found with ID ${id}`;
 
-const nowSeconds = () => new Date(Math.floor(Date.now() / 1000) * 1000);
+/**
+ * Times are stored at millisecond precision and shown at seconds, as upstream stores them finer
+ * than it shows them: the default order (created_at desc, then id desc) then matches upstream's
+ * for images created within the same second.
+ */
+const storedNow = () => new Date();
 
 export interface ImagesServiceDeps {
   repo: ImagesRepository;
@@ -57,6 +62,8 @@ export interface ImagesServiceDeps {
   propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
   /** Removes the bytes of an image once it is marked deleted (src/services/image-data/removal.ts). */
   removeData: (img: ImageRecord) => Promise<void>;
+  /** Store ids announced on image create (`OpenStack-image-store-ids`); empty without multi-store. */
+  storeIds?: string[];
 }
 
 export class ImagesService {
@@ -136,7 +143,7 @@ export class ImagesService {
       const n = await this.d.repo.count({ owner, deleted: false });
       this.d.quotas.check(owner, 'image_count', n + 1);
     }
-    const now = nowSeconds();
+    const now = storedNow();
     const img: ImageRecord = {
       _id: id,
       name: (body.name as string | null | undefined) ?? null,
@@ -176,6 +183,7 @@ export class ImagesService {
     this.emit('image.create', img, ctx);
     const headers: Record<string, string> = {};
     if (this.d.importMethods.length) headers['OpenStack-image-import-methods'] = this.d.importMethods.join(',');
+    if (this.d.storeIds?.length) headers['OpenStack-image-store-ids'] = this.d.storeIds.join(',');
     return { image: img, headers };
   }
 
@@ -292,7 +300,7 @@ export class ImagesService {
       id,
       (img) => {
         if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-        return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: nowSeconds(), members: [] };
+        return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: storedNow(), members: [] };
       },
       { from: current },
     );

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Request } from 'express';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 
-/** AUTH_MODE=trusted-proxy: keystonemiddleware's identity headers, anonymous without them. */
+/** AUTH_MODE=trusted-proxy: keystonemiddleware's identity headers; 401 without them unless anonymous access is allowed. */
 let s: TestServer;
 before(async () => {
   s = await startServer({ AUTH_MODE: 'trusted-proxy' });
@@ -46,25 +46,42 @@ test('confirmed identity headers → an authenticated context with every field',
   assert.equal(admin.projectId, null);
 });
 
-test('no identity headers, or a status other than Confirmed → anonymous read-only context, not 401', async () => {
+test('no identity headers, or a status other than Confirmed → 401, as upstream (allow_anonymous_access = False)', async () => {
   const r = await call(s.url, 'GET', '/v2/info/import');
-  assert.equal(r.status, 200);
-  const variants: Record<string, string>[] = [{}, { ...confirmed, 'X-Identity-Status': 'Invalid' }, { 'X-User-Id': 'u', 'X-Roles': 'admin', 'X-Project-Id': 'p' }];
+  assert.equal(r.status, 401);
+  assert.equal(r.body.code, '401 Unauthorized');
+  assert.ok(r.headers.get('www-authenticate'));
+  const variants: Record<string, string>[] = [{}, { ...confirmed, 'X-Identity-Status': 'Invalid' }, { ...confirmed, 'X-Identity-Status': 'confirmed' }, { 'X-User-Id': 'u', 'X-Roles': 'admin', 'X-Project-Id': 'p' }];
   for (const h of variants) {
-    const ctx = (await contextFor(h))!;
-    assert.equal(ctx.authenticated, false);
-    assert.equal(ctx.readOnly, true);
-    assert.equal(ctx.userId, null);
-    assert.deepEqual(ctx.roles, []);
-    assert.equal(ctx.isAdmin, false);
+    assert.equal(await contextFor(h), null, JSON.stringify(h));
+    assert.equal((await call(s.url, 'GET', '/v2/images', { headers: h })).status, 401, JSON.stringify(h));
   }
-  const invalid = await call(s.url, 'GET', '/v2/info/import', { headers: { 'X-Identity-Status': 'Invalid', 'X-Roles': 'admin' } });
-  assert.equal(invalid.status, 200);
+  const invalid = await call(s.url, 'POST', '/v2/images', { headers: { 'X-Identity-Status': 'Invalid', 'X-Roles': 'admin' }, body: { name: 'x' } });
+  assert.equal(invalid.status, 401);
+});
+
+test('ALLOW_ANONYMOUS_ACCESS=true: without Confirmed, an anonymous read-only context (open reads pass, writes 403)', async () => {
+  const anon = await startServer({ AUTH_MODE: 'trusted-proxy', ALLOW_ANONYMOUS_ACCESS: 'true' });
+  try {
+    assert.equal((await call(anon.url, 'GET', '/v2/info/import')).status, 200);
+    assert.equal((await call(anon.url, 'GET', '/v2/schemas/image')).status, 200);
+    for (const h of [{}, { ...confirmed, 'X-Identity-Status': 'Invalid' }, { 'X-User-Id': 'u', 'X-Roles': 'admin', 'X-Project-Id': 'p' }]) {
+      const ctx = (await anon.app.services.authenticator.authenticate({ headers: Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v])) } as unknown as Request, 'req-t'))!;
+      assert.equal(ctx.authenticated, false);
+      assert.equal(ctx.readOnly, true);
+      assert.equal(ctx.userId, null);
+      assert.deepEqual(ctx.roles, []);
+      assert.equal(ctx.isAdmin, false);
+    }
+    const write = await call(anon.url, 'POST', '/v2/images', { headers: { 'X-Identity-Status': 'Invalid', 'X-Roles': 'admin' }, body: { name: 'x' } });
+    assert.equal(write.status, 403);
+  } finally {
+    await anon.close();
+  }
 });
 
 test('a token is not a credential in trusted-proxy mode, and identity headers are not in jwt mode', async () => {
-  const ctx = (await contextFor({ 'X-Auth-Token': 'whatever' }))!;
-  assert.equal(ctx.authenticated, false);
+  assert.equal(await contextFor({ 'X-Auth-Token': 'whatever' }), null);
   const jwt = await startServer();
   try {
     const r = await call(jwt.url, 'GET', '/v2/info/import', { headers: confirmed });

@@ -44,17 +44,45 @@ test('every response carries x-openstack-request-id; a given id is reused, a lon
   assert.equal(given.headers.get('x-openstack-request-id'), 'req-abc-123');
   const long = await call(s.url, 'GET', '/healthz', { headers: { 'X-Openstack-Request-ID': 'x'.repeat(65) } });
   assert.equal(long.status, 431);
-  assert.match(long.body.error.message, /longer than 64/);
+  assert.match(long.body.message, /longer than 64/);
 });
 
 test('unknown path under /v2 → 404 with the error shape', async () => {
   const r = await call(s.url, 'GET', '/v2/nothing-here', { token: admin });
   assert.equal(r.status, 404);
-  assert.deepEqual(Object.keys(r.body), ['error']);
-  assert.equal(r.body.error.code, 404);
-  assert.equal(r.body.error.title, 'Not Found');
-  assert.equal(typeof r.body.error.message, 'string');
-  assert.equal(r.body.error.request_id, r.headers.get('x-openstack-request-id'));
+  assert.equal(r.headers.get('content-type'), 'application/json');
+  assert.deepEqual(Object.keys(r.body), ['message', 'code', 'title', 'request_id']);
+  assert.equal(r.body.code, '404 Not Found');
+  assert.equal(r.body.title, 'Not Found');
+  assert.equal(typeof r.body.message, 'string');
+  assert.doesNotMatch(r.body.message, /<br|<\/?[a-z]/i);
+  assert.equal(r.body.request_id, r.headers.get('x-openstack-request-id'));
+});
+
+test('errors are negotiated on Accept as upstream: HTML for */*, JSON or plain text when asked', async () => {
+  const id = '0b2c2b7e-0000-4000-8000-000000000000';
+  const json = await call(s.url, 'GET', `/v2/images/${id}`, { token: admin });
+  assert.equal(json.status, 404);
+  const message: string = json.body.message;
+  assert.match(message, new RegExp(`No image found with ID ${id}`));
+  const cases: Array<[string, string, string]> = [
+    ['', 'text/plain; charset=UTF-8', `404 Not Found\n\n${message}\n`],
+    ['*/*', 'text/html; charset=UTF-8', `<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  ${message}\n </body>\n</html>`],
+    ['text/html', 'text/html; charset=UTF-8', ''],
+    ['application/json', 'application/json', ''],
+    ['text/html;q=0.5, application/json', 'application/json', ''],
+    ['application/*', 'application/json', ''],
+    ['text/plain', 'text/plain; charset=UTF-8', ''],
+    ['application/xml', 'text/plain; charset=UTF-8', ''],
+    ['not a media type', 'text/html; charset=UTF-8', ''],
+  ];
+  for (const [accept, type, text] of cases) {
+    const r = await call(s.url, 'GET', `/v2/images/${id}`, { token: admin, headers: { Accept: accept } });
+    assert.equal(r.status, 404, String(accept));
+    assert.equal(r.headers.get('content-type'), type, String(accept));
+    if (text) assert.equal(r.text, text, String(accept));
+    assert.ok(r.text.includes(message) || r.text.includes(message.replace(/'/g, '&#39;')), String(accept));
+  }
 });
 
 test('known path with a wrong method → 405 with Allow', async () => {
@@ -79,7 +107,7 @@ test('missing, malformed, forged and expired credentials → 401 with WWW-Authen
   const expired = await s.token({ project: 'p1', roles: ['admin'], expiresIn: Math.floor(Date.now() / 1000) - 60 });
   const e = await call(s.url, 'GET', '/v2/info/import', { token: expired });
   assert.equal(e.status, 401);
-  assert.match(e.body.error.message, /expired/);
+  assert.match(e.body.message, /expired/);
   const bearer = await call(s.url, 'GET', '/v2/info/import', { headers: { Authorization: `Bearer ${admin}` } });
   assert.equal(bearer.status, 200);
 });
@@ -87,10 +115,10 @@ test('missing, malformed, forged and expired credentials → 401 with WWW-Authen
 test('a body on a route that takes none → 400; malformed JSON → 400', async () => {
   const r = await call(s.url, 'GET', '/v2/info/import', { token: admin, body: { a: 1 } });
   assert.equal(r.status, 400);
-  assert.match(r.body.error.message, /body is not expected/);
+  assert.match(r.body.message, /body is not expected/);
   const bad = await call(s.url, 'GET', '/v2/info/import', { token: admin, rawBody: '{"a":', headers: { 'Content-Type': 'application/json' } });
   assert.equal(bad.status, 400);
-  assert.match(bad.body.error.message, /Malformed JSON/);
+  assert.match(bad.body.message, /Malformed JSON/);
 });
 
 test('liveness and readiness', async () => {

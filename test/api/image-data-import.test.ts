@@ -246,7 +246,7 @@ describe('single store, quotas, SSRF refusals', () => {
     const img = await createImage(s, om);
     const r = await call(s.url, 'POST', `/v2/images/${img.id}/import`, { token: om, body: { method: { name: 'web-download', uri: `${webUrl}/disk.iso` } } });
     assert.equal(r.status, 400, r.text);
-    assert.match(r.body.error.message, /not a public address/);
+    assert.match(r.body.message, /not a public address/);
     assert.equal((await call(s.url, 'POST', `/v2/images/${img.id}/import`, { token: om, body: { method: { name: 'web-download', uri: 'file:///etc/passwd' } } })).status, 400);
     assert.equal((await call(s.url, 'POST', `/v2/images/${img.id}/import`, { token: om, body: { method: { name: 'glance-direct' }, all_stores_must_succeed: false } })).status, 400);
     assert.equal((await call(s.url, 'POST', `/v2/images/${img.id}/import`, { token: om, body: { method: { name: 'glance-direct' } } })).status, 409, 'nothing staged');

@@ -88,5 +88,5 @@ test('a legacy import task creates the image and fills it from import_from', asy
 test('a legacy import from a refused address fails at once', async () => {
   const r = await call(s.url, 'POST', '/v2/tasks', { token: admin, body: { type: 'import', input: { import_from: 'http://169.254.169.254/latest', import_from_format: 'raw', image_properties: { disk_format: 'raw', container_format: 'bare' } } } });
   assert.equal(r.status, 400);
-  assert.match(r.body.error.message, /not a public address/);
+  assert.match(r.body.message, /not a public address/);
 });

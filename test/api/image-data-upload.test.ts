@@ -81,7 +81,7 @@ describe('refusals', () => {
     const img = await createImage(s, om, { disk_format: 'qcow2' });
     const r = await upload(s, om, img.id, Buffer.concat([disk.qcow2(MiB, { backingFile: '/etc/passwd' }), Buffer.alloc(MiB)]));
     assert.equal(r.status, 415, r.text);
-    assert.match(r.body.error.message, /backing file/);
+    assert.match(r.body.message, /backing file/);
     const got = await getImage(s, om, img.id);
     assert.equal(got.status, 'queued');
     assert.equal(got.size, null);
@@ -94,7 +94,7 @@ describe('refusals', () => {
     const img = await createImage(s, om, { disk_format: 'raw' });
     const r = await upload(s, om, img.id, disk.qcow2(MiB));
     assert.equal(r.status, 415);
-    assert.match(r.body.error.message, /looks like qcow2/);
+    assert.match(r.body.message, /looks like qcow2/);
     assert.equal((await getImage(s, om, img.id)).status, 'queued');
   });
 

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { sample as loadSample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 import { imageRecord, member } from '../helpers/images.js';
 import type { ImageRecord } from '../../src/repositories/images.js';
@@ -145,7 +145,7 @@ test('sorting: sort_key/sort_dir, sort=, tie-breakers, refusals', async () => {
 });
 
 test('limit, marker and first/next/schema links (sample shape)', async () => {
-  const sample = JSON.parse(readFileSync('/work/shared/spec/samples/images-list-response.json', 'utf8'));
+  const sample = loadSample('images-list-response');
   const all = await call(s.url, 'GET', '/v2/images', { token: om });
   assert.deepEqual(Object.keys(all.body).sort(), Object.keys(sample).sort());
   assert.equal(all.body.first, '/v2/images');
@@ -209,4 +209,34 @@ test('a larger set paged through returns each image exactly once, in order', asy
     assert.deepEqual(got, want, `order for ${qs || 'default'}`);
     console.log(`paged ${N} images (${qs || 'default'}) in ${Date.now() - t1} ms; seeding took ${seeded} ms`);
   }
+});
+
+test('images created through the API within one second: default order created_at desc at sub-second precision, then id desc; paging exact', async () => {
+  const owner = await s.token({ project: 'burst', roles: ['member'] });
+  const created: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const r = await call(s.url, 'POST', '/v2/images', { token: owner, body: { name: `burst-${i}` } });
+    assert.equal(r.status, 201, r.text);
+    assert.match(r.body.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'shown at seconds');
+    created.push(r.body.id);
+  }
+  const repo = s.app.services.images.repo;
+  const records = (await Promise.all(created.map((id) => repo.get(id)))) as ImageRecord[];
+  // Stored finer than shown (eight creations landing on whole seconds would be a one-in-10^24 event).
+  assert.ok(records.some((r) => r.created_at.getMilliseconds() !== 0), 'created_at is stored below the second');
+  const want = [...records].sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || (a._id < b._id ? 1 : -1)).map((r) => r._id);
+  // Creation order is time order: the newest first, whatever the ids.
+  const monotonic = records.every((r, i) => i === 0 || r.created_at.getTime() >= records[i - 1].created_at.getTime());
+  assert.ok(monotonic);
+  const all = await call(s.url, 'GET', '/v2/images?owner=burst', { token: owner });
+  assert.deepEqual(all.body.images.map((i: any) => i.id), want);
+  const paged: string[] = [];
+  let next: string | undefined = '/v2/images?owner=burst&limit=3';
+  while (next) {
+    const r = await call(s.url, 'GET', next, { token: owner });
+    assert.equal(r.status, 200, r.text);
+    paged.push(...r.body.images.map((i: any) => i.id));
+    next = r.body.next;
+  }
+  assert.deepEqual(paged, want, 'keyset paging returns each image once, in the same order');
 });

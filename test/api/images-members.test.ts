@@ -1,9 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { sample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 
-const sample = (n: string) => JSON.parse(readFileSync(`/work/shared/spec/samples/${n}.json`, 'utf8'));
 const PATCH21 = { 'Content-Type': 'application/openstack-images-v2.1-json-patch' };
 
 let s: TestServer;

@@ -24,7 +24,7 @@ test('image count quota per project, with a per-project override; deleted images
   assert.equal((await call(s.url, 'POST', '/v2/images', { token: p1, body: {} })).status, 201);
   const over = await call(s.url, 'POST', '/v2/images', { token: p1, body: {} });
   assert.equal(over.status, 413);
-  assert.match(over.body.error.message, /Maximum: 2/);
+  assert.match(over.body.message, /Maximum: 2/);
   assert.equal((await call(s.url, 'DELETE', `/v2/images/${a.body.id}`, { token: p1 })).status, 204);
   assert.equal((await call(s.url, 'POST', '/v2/images', { token: p1, body: {} })).status, 201);
   for (let i = 0; i < 3; i++) assert.equal((await call(s.url, 'POST', '/v2/images', { token: p9, body: {} })).status, 201);

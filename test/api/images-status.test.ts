@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { sample } from '../helpers/samples.js';
 import { startServer, call, type TestServer } from '../helpers/server.js';
 import { imageRecord, member } from '../helpers/images.js';
 import type { ImageStatus } from '../../src/domain/image-status.js';
@@ -29,7 +29,7 @@ test('deactivate/reactivate: active ⇄ deactivated, idempotent, sample body', a
   assert.equal((await call(s.url, 'POST', `/v2/images/${id}/actions/deactivate`, { token: om })).status, 204);
   assert.equal(await statusOf(id), 'deactivated');
   const shown = await call(s.url, 'GET', `/v2/images/${id}`, { token: om });
-  const want = JSON.parse(readFileSync('/work/shared/spec/samples/image-details-deactivate-response.json', 'utf8'));
+  const want = sample('image-details-deactivate-response');
   assert.deepEqual(Object.keys(shown.body).sort(), Object.keys(want).sort());
   assert.equal(shown.body.status, 'deactivated');
   assert.equal((await call(s.url, 'POST', `/v2/images/${id}/actions/deactivate`, { token: om })).status, 204, 'no-op');

@@ -8,7 +8,7 @@ import { startServer, call, type TestServer } from '../helpers/server.js';
 import { PROJECT_ROOT } from '../../src/openapi.js';
 
 /**
- * The standard corpus (etc/metadefs, a copy of ../shared/metadefs), loaded once for the file
+ * The standard corpus (etc/metadefs, a copy of upstream Glance's etc/metadefs), loaded once for the file
  * at start (METADEFS_AUTOLOAD_DIR), then driven through the `npm run metadefs` command.
  * METADEF_CACHE_CHECK_MS=0: the server must notice the command's writes (another process).
  */

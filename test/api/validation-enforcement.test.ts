@@ -27,9 +27,9 @@ after(() => Promise.all([strict.close(), warn.close()]));
 test('strict: image create with properties violating visible definitions is 400 listing every violation', async () => {
   const r = await call(strict.url, 'POST', '/v2/images', { token, body: { name: 'x', hw_cpu_policy: 'bogus', hw_watchdog_action: 'explode', os_type: 'linux', my_own: 'anything' } });
   assert.equal(r.status, 400, r.text);
-  assert.match(r.body.error.message, /hw_cpu_policy: "bogus" is not one of the allowed values \(shared, dedicated\) defined by OS::Compute::CPUPinning/);
-  assert.match(r.body.error.message, /hw_watchdog_action: "explode" is not one of the allowed values/);
-  assert.doesNotMatch(r.body.error.message, /os_type|my_own/);
+  assert.match(r.body.message, /hw_cpu_policy: "bogus" is not one of the allowed values \(shared, dedicated\) defined by OS::Compute::CPUPinning/);
+  assert.match(r.body.message, /hw_watchdog_action: "explode" is not one of the allowed values/);
+  assert.doesNotMatch(r.body.message, /os_type|my_own/);
   const list = await call(strict.url, 'GET', '/v2/images', { token });
   assert.equal(list.body.images.length, 0, 'nothing was created');
 });
@@ -40,7 +40,7 @@ test('strict: valid and unknown properties pass on create; PATCH is checked too'
   const id = c.body.id;
   const bad = await call(strict.url, 'PATCH', `/v2/images/${id}`, { token, headers: PATCH, body: [{ op: 'replace', path: '/hw_cpu_policy', value: 'mixed-up' }] });
   assert.equal(bad.status, 400, bad.text);
-  assert.match(bad.body.error.message, /hw_cpu_policy: "mixed-up"/);
+  assert.match(bad.body.message, /hw_cpu_policy: "mixed-up"/);
   assert.equal((await call(strict.url, 'GET', `/v2/images/${id}`, { token })).body.hw_cpu_policy, 'dedicated');
   const good = await call(strict.url, 'PATCH', `/v2/images/${id}`, { token, headers: PATCH, body: [{ op: 'add', path: '/hw_watchdog_action', value: 'reset' }, { op: 'add', path: '/other', value: 'x' }] });
   assert.equal(good.status, 200, good.text);

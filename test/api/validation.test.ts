@@ -94,7 +94,7 @@ test('namespaces restricts the definitions used; unknown or invisible namespaces
   assert.equal(r.properties.os_type.status, 'invalid');
   const bad = await call(s.url, 'POST', V('OS::Glance::Image'), { token: admin, body: { properties: {}, namespaces: ['No::Such'] } });
   assert.equal(bad.status, 400);
-  assert.match(bad.body.error.message, /No::Such/);
+  assert.match(bad.body.message, /No::Such/);
 });
 
 test('batch form: one verdict per map, in order', async () => {
@@ -114,7 +114,7 @@ test('inputs are bounded: 413 for too many properties, 400 for nesting and long 
   const many = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, 'v']));
   const r1 = await call(s.url, 'POST', V('OS::Nova::Flavor'), { token: admin, body: { properties: many } });
   assert.equal(r1.status, 413);
-  assert.match(r1.body.error.message, /at most 20 properties/);
+  assert.match(r1.body.message, /at most 20 properties/);
   const r2 = await call(s.url, 'POST', V('OS::Nova::Flavor'), { token: admin, body: { properties: { a: { b: { c: 1 } } } } });
   assert.equal(r2.status, 400);
   const r3 = await call(s.url, 'POST', V('OS::Nova::Flavor'), { token: admin, body: { properties: { ['k'.repeat(300)]: 'v' } } });

@@ -89,6 +89,8 @@ export async function call(
   opts: { token?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  // Errors in their JSON form, as openstacksdk asks; a test may ask for another with its own Accept.
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'accept')) headers.Accept = 'application/json';
   if (opts.token) headers['X-Auth-Token'] = opts.token;
   let body: string | Buffer | undefined = opts.rawBody;
   if (opts.body !== undefined) {

@@ -3,7 +3,7 @@
  * HTTP status, run through real HTTP against a running service.
  *
  * A table names its personas (identity sent as keystonemiddleware's headers through
- * AUTH_MODE=trusted-proxy, so that the anonymous persona exists), how to build the resources a
+ * AUTH_MODE=trusted-proxy with ALLOW_ANONYMOUS_ACCESS, so that the anonymous persona exists), how to build the resources a
  * cell acts on (`setup`, given the row's `state`), and its rows. A row names the policy rules
  * it exercises, the request for a persona, and the expected status per persona written as one
  * string in the table's persona order ('200 200 403 404 …'). 2xx counts as an allow of the
@@ -85,7 +85,7 @@ export function expectedStatuses(table: Table<any, any>, row: Row<any, any>): Re
 }
 
 /** The server environment every table runs with (plus its own `env`). */
-export const MATRIX_ENV = { AUTH_MODE: 'trusted-proxy' };
+export const MATRIX_ENV = { AUTH_MODE: 'trusted-proxy', ALLOW_ANONYMOUS_ACCESS: 'true' };
 
 /** Registers one node:test test per row on a server of its own. */
 export function runTable<F, S>(table: Table<F, S>): void {

@@ -47,13 +47,14 @@ export class ImageDownload {
       else this.d.notifier.error('image.send', payload, ctx);
     };
     const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream' };
+    // The whole image's checksum, on partial answers too, as upstream sends it.
+    if (img.checksum) headers['Content-MD5'] = img.checksum;
     if (range) {
       headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
       headers['Content-Length'] = String(expected);
       return { status: 206, headers, stream, sent };
     }
     headers['Content-Length'] = String(size);
-    if (img.checksum) headers['Content-MD5'] = img.checksum;
     return { status: 200, headers, stream, sent };
   }
 }

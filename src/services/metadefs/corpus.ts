@@ -120,7 +120,8 @@ export function readCorpus(dir: string): { file: string; ns: NamespaceInput }[] 
 function stamper(fallback: Date) {
   return (x: Json) => {
     const c = typeof x.created_at === 'string' && !Number.isNaN(Date.parse(x.created_at)) ? new Date(x.created_at) : fallback;
-    const u = typeof x.updated_at === 'string' && !Number.isNaN(Date.parse(x.updated_at)) ? new Date(x.updated_at) : c;
+    // Loaded resources have no updated_at until they are updated, as upstream's loader leaves them.
+    const u = typeof x.updated_at === 'string' && !Number.isNaN(Date.parse(x.updated_at)) ? new Date(x.updated_at) : null;
     return { created_at: c, updated_at: u };
   };
 }

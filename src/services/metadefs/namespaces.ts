@@ -92,7 +92,7 @@ function buildList(d: MetadefDeps, ctx: RequestContext, snap: MetadefSnapshot, q
   let items = [...snap.namespaces.values()].filter((e) => d.authz.can(ctx, 'get_metadef_namespace', 'MetadefNamespace', e.ns));
   if (q.visibility) items = items.filter((e) => e.ns.visibility === q.visibility);
   if (wanted) items = items.filter((e) => e.associations.some((a) => wanted.has(a.resource_type)));
-  const value = sortKey === 'namespace' ? (e: (typeof items)[number]) => e.ns.namespace : (e: (typeof items)[number]) => (sortKey === 'created_at' ? e.ns.created_at : e.ns.updated_at).getTime();
+  const value = sortKey === 'namespace' ? (e: (typeof items)[number]) => e.ns.namespace : (e: (typeof items)[number]) => (sortKey === 'created_at' ? e.ns.created_at : (e.ns.updated_at ?? e.ns.created_at)).getTime();
   items = sortBy(items, value, (e) => e.ns.namespace, sortDir);
   let start = 0;
   if (q.marker !== undefined) {
@@ -136,7 +136,7 @@ function validateChildren(b: NamespaceInput): void {
 }
 
 /** Documents for a namespace and its inline children; `stamp` gives their timestamps. */
-export function buildNamespaceDocs(b: NamespaceInput, owner: string | null, stamp: (x: Json) => { created_at: Date; updated_at: Date }) {
+export function buildNamespaceDocs(b: NamespaceInput, owner: string | null, stamp: (x: Json) => { created_at: Date; updated_at: Date | null }) {
   const nsTimes = stamp(b);
   const ns: NamespaceDoc = {
     _id: newId(),
@@ -166,7 +166,7 @@ export function buildNamespaceDocs(b: NamespaceInput, owner: string | null, stam
   const tags: TagDoc[] = (b.tags ?? []).map((t) => ({ _id: newId(), ns_id: ns._id, name: t.name, ...stamp(t as Json), version: 1 }));
   const associations: AssociationDoc[] = (b.resource_type_associations ?? []).map((a, seq) => {
     const times = stamp(a as Json);
-    return { _id: newId(), ns_id: ns._id, resource_type: a.name, prefix: a.prefix ?? null, properties_target: a.properties_target ?? null, created_at: times.created_at, updated_at: (a as Json).updated_at ? times.updated_at : null, seq };
+    return { _id: newId(), ns_id: ns._id, resource_type: a.name, prefix: a.prefix ?? null, properties_target: a.properties_target ?? null, created_at: times.created_at, updated_at: times.updated_at, seq };
   });
   return { ns, properties, objects, tags, associations };
 }

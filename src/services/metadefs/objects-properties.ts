@@ -7,7 +7,7 @@ import { conflict, notFound } from '../../domain/errors.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
-import { renderObject, renderProperty, type Json } from './render.js';
+import { listedProperty, renderObject, renderProperty, type Json } from './render.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload } from '../../notifier/payloads.js';
 
 export interface ObjectInput {
@@ -51,7 +51,7 @@ export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: 
   const doc: ObjectDoc = { _id: newId(), ns_id: ns._id, name: b.name, description: b.description ?? null, required: b.required ?? null, properties_json: b.properties ? JSON.stringify(b.properties) : null, created_at: t, updated_at: t, version: 1 };
   await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.insertOne(doc)));
   d.notifier.emit('metadef_object.create', objectPayload(nsName, doc), ctx);
-  return renderObject(nsName, doc);
+  return renderObject(nsName, doc, '', true);
 }
 
 export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<Json> {
@@ -64,7 +64,7 @@ export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: 
     const r = await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
     if (r.matchedCount === 1) {
       d.notifier.emit('metadef_object.update', objectPayload(nsName, { ...cur, ...next }, name), ctx);
-      return renderObject(nsName, { ...cur, ...next });
+      return renderObject(nsName, { ...cur, ...next }, '', true);
     }
     if (attempt >= 3) throw conflict(`Object ${name} was changed by another request; try again.`);
   }
@@ -90,7 +90,7 @@ export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName:
 
 export async function listProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_properties');
-  return { properties: Object.fromEntries(e.properties.map((p) => { const { name: _n, ...def } = renderProperty(p); return [p.name, def]; })) };
+  return { properties: Object.fromEntries(e.properties.map((p) => [p.name, listedProperty(p)])) };
 }
 
 /** `?resource_type=RT`: `name` carries RT's prefix, which must match and is removed (§6). */
@@ -106,7 +106,7 @@ export async function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: s
   }
   const p = e.properties.find((x) => x.name === lookup);
   if (!p) throw notFound(propertyNotFound(nsName, name));
-  return renderProperty(p, name);
+  return renderProperty(p); // its own name, without the prefix, as upstream
 }
 
 function splitProperty(b: Json): { name: string; def: Json } {
@@ -120,7 +120,7 @@ export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_property');
   const { name, def } = splitProperty(b);
   const t = now();
-  const doc: PropertyDoc = { _id: newId(), ns_id: ns._id, name, def_json: JSON.stringify(def), created_at: t, updated_at: t, version: 1 };
+  const doc: PropertyDoc = { _id: newId(), ns_id: ns._id, name, def_json: JSON.stringify(def), named: true, created_at: t, updated_at: t, version: 1 };
   await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.insertOne(doc)));
   d.notifier.emit('metadef_property.create', propertyPayload(nsName, doc), ctx);
   return renderProperty(doc);
@@ -132,7 +132,7 @@ export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName
   for (let attempt = 0; ; attempt++) {
     const cur = await d.repo.findChild(d.repo.properties, ns._id, oldName);
     if (!cur) throw notFound(propertyNotFound(nsName, oldName));
-    const next = { name, def_json: JSON.stringify(def), updated_at: now(), version: cur.version + 1 };
+    const next = { name, def_json: JSON.stringify(def), named: true, updated_at: now(), version: cur.version + 1 };
     const r = await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
     if (r.matchedCount === 1) {
       d.notifier.emit('metadef_property.update', propertyPayload(nsName, next, oldName), ctx);

@@ -8,7 +8,12 @@ import { link } from '../../domain/links.js';
 
 export type Json = Record<string, unknown>;
 
-export const ts = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function ts(d: Date): string;
+export function ts(d: Date | null): string | undefined;
+/** Undefined (so the field is left out) for a resource never updated. */
+export function ts(d: Date | null): string | undefined {
+  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+}
 
 /** Copies `o` without its null/undefined fields. */
 export function compact(o: Json): Json {
@@ -61,7 +66,13 @@ export function renderProperty(p: PropertyDoc, name = p.name): Json {
   return { name, ...propertyDef(p) };
 }
 
-export function renderObject(nsName: string, o: ObjectDoc, prefix = ''): Json {
+/** A property as lists show it: created through the property API, it carries its name (upstream's storage). */
+export function listedProperty(p: PropertyDoc): Json {
+  return p.named ? { name: p.name, ...propertyDef(p) } : propertyDef(p);
+}
+
+/** `written`: the answer to a create or update, which upstream gives without an empty `required`. */
+export function renderObject(nsName: string, o: ObjectDoc, prefix = '', written = false): Json {
   let properties = o.properties_json ? (JSON.parse(o.properties_json) as Record<string, Json>) : null;
   let required = o.required;
   if (prefix) {
@@ -71,7 +82,7 @@ export function renderObject(nsName: string, o: ObjectDoc, prefix = ''): Json {
   return compact({
     name: o.name,
     description: o.description,
-    required,
+    required: required ?? (written ? null : []), // upstream shows an empty list when reading
     properties,
     created_at: ts(o.created_at),
     updated_at: ts(o.updated_at),
@@ -80,9 +91,9 @@ export function renderObject(nsName: string, o: ObjectDoc, prefix = ''): Json {
   });
 }
 
-export const renderTag = (t: TagDoc): Json => ({ name: t.name, created_at: ts(t.created_at), updated_at: ts(t.updated_at) });
+export const renderTag = (t: TagDoc): Json => compact({ name: t.name, created_at: ts(t.created_at), updated_at: ts(t.updated_at) });
 
-export const renderResourceType = (r: ResourceTypeDoc): Json => ({ name: r.name, created_at: ts(r.created_at), updated_at: ts(r.updated_at) });
+export const renderResourceType = (r: ResourceTypeDoc): Json => compact({ name: r.name, created_at: ts(r.created_at), updated_at: ts(r.updated_at) });
 
 /** A namespace with its non-empty child collections; `prefix` renames property keys (§6 `?resource_type=`). */
 export function renderNamespaceFull(e: NamespaceEntry, prefix = ''): Json {
@@ -96,9 +107,9 @@ export function renderNamespaceFull(e: NamespaceEntry, prefix = ''): Json {
 function buildFull(e: NamespaceEntry, prefix: string): Json {
   const out = renderNamespaceBase(e.ns);
   if (e.associations.length) out.resource_type_associations = e.associations.map((a) => renderAssociation(a));
-  if (e.properties.length) out.properties = Object.fromEntries(e.properties.map((p) => [prefix + p.name, propertyDef(p)]));
+  if (e.properties.length) out.properties = Object.fromEntries(e.properties.map((p) => [prefix + p.name, listedProperty(p)]));
   if (e.objects.length) out.objects = e.objects.map((o) => renderObject(e.ns.namespace, o, prefix));
-  if (e.tags.length) out.tags = e.tags.map(renderTag);
+  if (e.tags.length) out.tags = e.tags.map((t) => ({ name: t.name })); // upstream shows names only here
   return out;
 }
 

@@ -20,7 +20,7 @@ export const isTrue = (v: string | string[] | undefined): boolean => ['true', 'y
 export async function listTags(d: MetadefDeps, ctx: RequestContext, nsName: string, q: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string }): Promise<Json> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tags');
   const { sortKey, sortDir, limit } = listParams(d, q, ['name', 'created_at', 'updated_at'], null);
-  const value = sortKey === 'name' ? (t: TagDoc) => t.name : (t: TagDoc) => (sortKey === 'created_at' ? t.created_at : t.updated_at).getTime();
+  const value = sortKey === 'name' ? (t: TagDoc) => t.name : (t: TagDoc) => (sortKey === 'created_at' ? t.created_at : (t.updated_at ?? t.created_at)).getTime();
   const tags = sortBy(e.tags, value, (t) => t.name, sortDir);
   let start = 0;
   if (q.marker !== undefined) {
@@ -61,7 +61,8 @@ export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: st
   const t = now();
   const docs: TagDoc[] = names.map((name) => ({ _id: newId(), ns_id: ns._id, name, created_at: t, updated_at: t, version: 1 }));
   await d.repo.write(async () => {
-    if (!append) await d.repo.tags.deleteMany({ ns_id: ns._id });
+    // An empty list leaves the existing tags alone, as upstream does.
+    if (!append && docs.length) await d.repo.tags.deleteMany({ ns_id: ns._id });
     if (docs.length) {
       await unique(`A tag in the request already exists in namespace ${nsName}.`, async () => {
         try {
@@ -97,9 +98,9 @@ export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: str
 
 export async function deleteTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_tag');
+  assertNotProtected(ns); // 403 before the lookup, as upstream
   const cur = await d.repo.findChild(d.repo.tags, ns._id, name);
   if (!cur) throw notFound(tagNotFound(nsName, name));
-  assertNotProtected(ns);
   await d.repo.write(() => d.repo.tags.deleteOne({ _id: cur._id }));
   d.notifier.emit('metadef_tag.delete', deletedPayload(tagPayload(nsName, cur)), ctx);
 }
@@ -132,13 +133,13 @@ export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsN
   assertNoReadOnly(b, ['created_at', 'updated_at']);
   assertNo4ByteUtf8(b);
   const t = now();
-  const doc: AssociationDoc = { _id: newId(), ns_id: ns._id, resource_type: b.name, prefix: b.prefix ?? null, properties_target: b.properties_target ?? null, created_at: t, updated_at: null, seq: Date.now() };
+  const doc: AssociationDoc = { _id: newId(), ns_id: ns._id, resource_type: b.name, prefix: b.prefix ?? null, properties_target: b.properties_target ?? null, created_at: t, updated_at: t, seq: Date.now() };
   await d.repo.write(async () => {
     await d.repo.ensureResourceType(b.name);
     await unique(`Namespace ${nsName} is already associated with resource type ${b.name}.`, () => d.repo.associations.insertOne(doc));
   });
   d.notifier.emit('metadef_resource_type.create', resourceTypePayload(nsName, doc), ctx);
-  return renderAssociation(doc, true);
+  return renderAssociation(doc);
 }
 
 export async function deleteAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, rt: string): Promise<void> {
