@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { anonymousContext, buildContext } from '../src/authn/context.js';
 import { createAuthorizer, loadPolicies, type PolicyRule, type PolicySet, type SubjectType } from '../src/authz/index.js';
-import { testCommand } from '../src/authz/policy-tests/command.js';
+import { diffCommand, testCommand } from '../src/authz/policy-tests/command.js';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
 
@@ -30,9 +30,9 @@ function defaultPolicyFile(): string | null {
     process.exit(2);
   }
 }
-if (command === 'test') {
+if (command === 'test' || command === 'diff') {
   const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), defaultPolicyFile };
-  process.exitCode = testCommand(rest, io);
+  process.exitCode = (command === 'test' ? testCommand : diffCommand)(rest, io);
   process.exit();
 }
 const { values } = parseArgs({

@@ -1,12 +1,14 @@
 /**
  * `policy test [--policy-file F] [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...`
  * Exit status: 0 all pass; 1 an expectation failed or coverage is under the minimum; 2 bad input.
+ * And `policy diff` (below).
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createAuthorizer } from '../authorizer.js';
 import { loadPolicies, PolicyError, type PolicySet } from '../policies.js';
 import { coverage, type Coverage } from './coverage.js';
+import { diffText, policyDiff } from './diff.js';
 import { junitXml } from './junit.js';
 import { collectFiles, loadSuite, PolicyTestInputError } from './load.js';
 import { ruleCheckFor, runSuite, type Result } from './run.js';
@@ -86,6 +88,24 @@ export function testCommand(args: string[], io: Io): number {
   } catch (e) {
     if (e instanceof PolicyTestInputError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`policy test: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** `policy diff [--policy-file F] [--format text|json]`: exit 0 whatever changes (2 only on bad input). */
+export function diffCommand(args: string[], io: Io): number {
+  try {
+    const { values } = parseArgs({ args, options: { 'policy-file': { type: 'string' }, format: { type: 'string', default: 'text' } } });
+    if (values.format !== 'text' && values.format !== 'json') throw new PolicyTestInputError(`--format must be text or json (got ${values.format})`);
+    const policyFile = values['policy-file'] || io.defaultPolicyFile() || null;
+    const d = policyDiff(policiesFrom(null), policiesFrom(policyFile));
+    io.out(values.format === 'json' ? `${JSON.stringify({ policyFile, ...d }, null, 2)}\n` : diffText(policyFile, d));
+    return 0;
+  } catch (e) {
+    if (e instanceof PolicyTestInputError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`policy diff: ${(e as Error).message}\n`);
       return 2;
     }
     throw e;
