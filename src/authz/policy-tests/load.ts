@@ -61,7 +61,7 @@ class Reader {
     const err = this.doc.errors[0];
     if (err) {
       const at = err.linePos?.[0];
-      throw new PolicyTestInputError(`${file}${at ? `:${at.line}:${at.col}` : ''}: malformed YAML: ${err.message.split('\n')[0]}`);
+      throw new PolicyTestInputError(`${file}${at ? `:${at.line}:${at.col}` : ''}: malformed YAML: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
     }
   }
 

@@ -32,8 +32,9 @@ export function ruleCheckFor(policies: PolicySet): RuleCheck {
     if (!policies.checks.has(rule)) return `unknown rule "${rule}" (npm run policy -- list shows them)`;
     const use = ruleUse(rule);
     if (use.targets.includes(target)) return null;
-    const want = use.targets.map((t) => (t === 'global' ? 'no resource' : `a ${t} resource`)).join(' or ');
-    return `rule ${rule} is checked with ${want}, not ${target === 'global' ? 'without a resource' : `on a ${target}`}`;
+    const a = (t: string) => (t === 'image' ? 'an image' : `a ${t}`);
+    const want = use.targets.map((t) => (t === 'global' ? 'no resource' : `${a(t)} resource`)).join(' or ');
+    return `rule ${rule} is checked with ${want}, not ${target === 'global' ? 'without a resource' : `on ${a(target)}`}`;
   };
 }
 
