@@ -41,7 +41,7 @@ function outcomes(authz: Authorizer, personas: Record<string, Persona>, resource
     const use = ruleUse(rule);
     for (const [resName, target] of targets) {
       if (!use.targets.includes(target ? target.kind : 'global')) continue;
-      for (const [pName, ctx] of contexts) out.set(JSON.stringify([pName, resName, rule]), decide(authz, ctx, rule, target).allowed ? 'allow' : 'deny');
+      for (const [pName, ctx] of contexts) out.set(JSON.stringify([pName, resName, rule]), decide(authz, ctx, rule, target, false).allowed ? 'allow' : 'deny');
     }
   }
   return out;
