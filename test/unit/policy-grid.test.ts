@@ -77,6 +77,22 @@ test('an override file changes a decision and the default suite fails on it', ()
   assert.match(r.out, /\(from POLICY_FILE\)/);
 });
 
+test('a failure inside an alias (*name) is placed at the alias', () => {
+  const over = file(`get_metadef_tag: "!"\n`);
+  const r = run(['--policy-file', over, SUITE]);
+  assert.equal(r.code, 1);
+  const suite = readFileSync(join(SUITE, 'defaults.yaml'), 'utf8').split('\n');
+  const places = [...r.out.matchAll(/^FAIL [^ ]*defaults\.yaml:(\d+):(\d+) .* persona ([\w-]+),/gm)];
+  assert.ok(places.length >= 3, r.out);
+  // the rule's key where it is written out, else the persona whose rules are an alias
+  const at = places.map(([, line, col, persona]) => {
+    const text = suite[Number(line) - 1].slice(Number(col) - 1);
+    assert.ok(text.startsWith('get_metadef_tag:') || text.startsWith(`${persona}: *`), text);
+    return text.startsWith('get_metadef_tag:') ? 'rule' : 'alias';
+  });
+  assert.ok(at.includes('rule') && at.includes('alias'));
+});
+
 test('a hidden resource is decided by the read rule first, as the service answers 404', () => {
   const f = file(`${PERSONAS}tests:
   - resource: alpha-private
@@ -152,10 +168,10 @@ test('bad input exits 2 with the file, line, column and place', () => {
 });
 
 test('a bad policy file, option or path exits 2 naming it', () => {
-  const bad = file(`publicize_image: "role:admin or or"\n`);
+  const bad = file(`get_image: "role:reader"\n"publicize_image": "role:admin or or"\n`);
   let r = run(['--policy-file', bad, SUITE]);
   assert.equal(r.code, 2);
-  assert.match(r.err, new RegExp(`policy error: POLICY_FILE ${bad}: rule "publicize_image" has bad syntax`));
+  assert.match(r.err, new RegExp(`policy error: ${bad}:2: POLICY_FILE ${bad}: rule "publicize_image" has bad syntax`));
   const typo = file(`publicise_image: "role:admin"\n`);
   r = run(['--policy-file', typo, SUITE]);
   assert.equal(r.code, 2);

@@ -3,7 +3,7 @@
  * Exit status: 0 all pass; 1 an expectation failed or coverage is under the minimum; 2 bad input.
  * And `policy diff` (below).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createAuthorizer } from '../authorizer.js';
 import { loadPolicies, PolicyError, type PolicySet } from '../policies.js';
@@ -20,13 +20,29 @@ export interface Io {
   defaultPolicyFile(): string | null;
 }
 
-/** Loads the policies, turning any error into bad input (exit 2). */
+/** `file:line` of the rule a policy error names, when the file defines it. */
+function ruleLine(file: string, message: string): string | null {
+  const name = /rule "([^"]+)"/.exec(message)?.[1];
+  if (!name) return null;
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = lines.findIndex((l) => new RegExp(`^[\\s{,]*["']?${quoted}["']?\\s*:`).test(l));
+  return at < 0 ? null : `${file}:${at + 1}`;
+}
+
+/** Loads the policies, turning any error into bad input (exit 2) that names the file and line. */
 export function policiesFrom(file: string | null): PolicySet {
   try {
     return loadPolicies(file);
   } catch (e) {
-    if (e instanceof PolicyError) throw new PolicyTestInputError(`policy error: ${e.message}`);
-    throw e;
+    if (!(e instanceof PolicyError)) throw e;
+    const at = file ? ruleLine(file, e.message) : null;
+    throw new PolicyTestInputError(`policy error: ${at ? `${at}: ` : ''}${e.message}`);
   }
 }
 

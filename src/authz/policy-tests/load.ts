@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { IMAGE_STATUSES } from '../../domain/image-status.js';
 import type { Persona, Resource } from './targets.js';
 
@@ -65,18 +65,20 @@ class Reader {
     }
   }
 
-  /** `file:line:col` of the entry at `path` (of its key when it is a map entry). */
+  /**
+   * `file:line:col` of the entry at `path` (of its key when it is a map entry); inside an
+   * alias (`*name`), of the alias: the nearest entry on the path that is written out.
+   */
   where(path: Path): string {
     let offset: number | undefined;
-    const parent = path.length ? this.doc.getIn(path.slice(0, -1), true) : this.doc.contents;
-    if (path.length && isMap(parent)) {
-      const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === path[path.length - 1]);
-      if (pair && isScalar(pair.key)) offset = pair.key.range?.[0];
-    }
-    if (offset === undefined) {
-      const node = path.length ? this.doc.getIn(path, true) : this.doc.contents;
+    for (let k = path.length; k > 0 && offset === undefined; k--) {
+      const parent = this.doc.getIn(path.slice(0, k - 1), true);
+      if (!isMap(parent) && !isSeq(parent)) continue;
+      const item = isMap(parent) ? parent.items.find((it) => isPair(it) && isScalar(it.key) && it.key.value === path[k - 1]) : parent.items[path[k - 1] as number];
+      const node = isPair(item) ? item.key : item;
       offset = (node as { range?: [number, number, number] } | undefined)?.range?.[0];
     }
+    if (offset === undefined) offset = (this.doc.contents as { range?: [number, number, number] } | null)?.range?.[0];
     if (offset === undefined) return this.file;
     const { line, col } = this.lines.linePos(offset);
     return `${this.file}:${line}:${col}`;
