@@ -242,6 +242,7 @@ test('--junit writes well-formed XML with one testcase per expectation and the r
   assert.equal(xml.match(/<failure /g)?.length, 2);
   assert.match(xml, /classname="[^"]*quotes &quot; and &lt;angle&gt; &amp; ampersands"/);
   assert.match(xml, /<failure message="decided by publicize_image"/);
+  assert.match(xml, new RegExp(`name="alpha-member publicize_image alpha-private → allow" file="${f}" line="13">`));
   assert.throws(() => assertWellFormedXml('<a><b></a></b>'));
   assert.throws(() => assertWellFormedXml('<a x="1 & 2"/>'));
 });

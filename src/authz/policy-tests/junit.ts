@@ -18,7 +18,8 @@ export function junitXml(results: Result[]): string {
     out.push(`  <testsuite name="${esc(file)}" tests="${rs.length}" failures="${rs.filter((r) => !r.passed).length}" errors="0" skipped="0">`);
     for (const r of rs) {
       const name = `${r.persona} ${r.rule} ${r.resource ?? '(no resource)'} → ${r.expected}`;
-      const open = `    <testcase classname="${esc(`${file}.${r.test}`)}" name="${esc(name)}" file="${esc(r.where)}"`;
+      const line = /:(\d+):\d+$/.exec(r.where)?.[1];
+      const open = `    <testcase classname="${esc(`${file}.${r.test}`)}" name="${esc(name)}" file="${esc(file)}"${line ? ` line="${line}"` : ''}`;
       if (r.passed) {
         out.push(`${open}/>`);
         continue;
