@@ -70,6 +70,11 @@ test('images: show and list over HTTP agree with the policy test decisions', asy
       const may = decided(persona, 'get_image', name);
       assert.equal(show.status === 200, may, `${persona} get_image ${name}: ${show.status}`);
       assert.equal(listed.has(ids.get(name)!), decided(persona, 'get_images', name), `${persona} get_images ${name}`);
+      if (r.visibility === 'shared') {
+        // members of other visibilities are refused apart from the policy (403 "not shared")
+        const members = await call(s.url, 'GET', `/v2/images/${ids.get(name)}/members`, { headers: h });
+        assert.equal(members.status === 200, decided(persona, 'get_members', name), `${persona} get_members ${name}: ${members.status}`);
+      }
       if (may) allowed++;
       else denied++;
     }
@@ -80,6 +85,8 @@ test('images: show and list over HTTP agree with the policy test decisions', asy
 test('namespaces: show and list over HTTP agree with the policy test decisions', async () => {
   for (const [persona, p] of Object.entries(GRID_PERSONAS)) {
     const h = headers(p);
+    const types = await call(s.url, 'GET', '/v2/metadefs/resource_types', { headers: h });
+    assert.equal(types.status === 200, decided(persona, 'list_metadef_resource_types'), `${persona} list_metadef_resource_types: ${types.status}`);
     const list = await call(s.url, 'GET', '/v2/metadefs/namespaces?limit=1000', { headers: h });
     assert.equal(list.status === 200, decided(persona, 'get_metadef_namespaces'), `${persona} get_metadef_namespaces: ${list.status}`);
     const listed = new Set<string>(list.status === 200 ? list.body.namespaces.map((n: { namespace: string }) => n.namespace) : []);
@@ -88,6 +95,10 @@ test('namespaces: show and list over HTTP agree with the policy test decisions',
       const show = await call(s.url, 'GET', `/v2/metadefs/namespaces/${ids.get(name)}`, { headers: h });
       assert.equal(show.status === 200, decided(persona, 'get_metadef_namespace', name), `${persona} get_metadef_namespace ${name}: ${show.status}`);
       assert.equal(listed.has(ids.get(name)!), decided(persona, 'get_metadef_namespaces', name), `${persona} get_metadef_namespaces ${name}`);
+      for (const [path, rule] of [['objects', 'get_metadef_objects'], ['properties', 'get_metadef_properties'], ['tags', 'get_metadef_tags'], ['resource_types', 'get_metadef_resource_type']]) {
+        const res = await call(s.url, 'GET', `/v2/metadefs/namespaces/${ids.get(name)}/${path}`, { headers: h });
+        assert.equal(res.status === 200, decided(persona, rule, name), `${persona} ${rule} ${name}: ${res.status}`);
+      }
     }
   }
 });
