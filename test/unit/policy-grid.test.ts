@@ -180,6 +180,9 @@ test('a bad policy file, option or path exits 2 naming it', () => {
   assert.equal(run(['--coverage-min', 'most', SUITE]).code, 2);
   assert.equal(run(['--bogus', SUITE]).code, 2);
   assert.equal(run([]).code, 2);
+  r = run(['--junit', join(dir, 'no-such-dir', 'junit.xml'), SUITE]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--junit .*junit\.xml: cannot be written/);
   r = run([join(dir, 'missing.yaml')]);
   assert.equal(r.code, 2);
   assert.match(r.err, /missing\.yaml: no such file/);

@@ -93,7 +93,13 @@ export function testCommand(args: string[], io: Io): number {
     const cov = coverage(policies, results);
     const failed = results.filter((r) => !r.passed).length;
     const underMin = min !== null && cov.percent < min;
-    if (values.junit) writeFileSync(values.junit, junitXml(results));
+    if (values.junit) {
+      try {
+        writeFileSync(values.junit, junitXml(results));
+      } catch (e) {
+        throw new PolicyTestInputError(`--junit ${values.junit}: cannot be written (${(e as Error).message})`);
+      }
+    }
     if (values.format === 'json') {
       io.out(`${JSON.stringify({ policyFile, passed: results.length - failed, failed, coverage: { ...cov, min }, failures: results.filter((r) => !r.passed), results: results.map(({ trace: _t, ...r }) => r) }, null, 2)}\n`);
     } else {
