@@ -4,8 +4,10 @@
  * the caller's project), and which rule is checked first on the same target (the read rule
  * whose failure answers 404, as `Authorizer.enforce` does with `readRule`).
  *
- * The table follows the call sites in src/services and src/cache; test/policy/coverage.test.ts
- * checks that the rules listed as not enforced are not used there.
+ * The table follows the call sites in src/services and src/cache; test/unit/policy-grid-diff.test.ts
+ * checks that every enforced rule is named there and no rule listed as not enforced is (as
+ * test/policy/coverage.test.ts does for its copy of the list), and policy-grid-http.test.ts
+ * compares the read and list decisions with a running server.
  */
 import type { PolicySet } from '../policies.js';
 
