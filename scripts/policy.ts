@@ -6,6 +6,9 @@
  *   npm run policy -- check [--policy-file overrides.yaml]      validate the rules and exit
  *   npm run policy -- list                                      every rule with its check string
  *   npm run policy -- filter --rule get_image --roles reader --project p1   the MongoDB filter of a list
+ *   npm run policy -- test [--policy-file F] [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...
+ *                                                              run policy test suites (policies/README.md)
+ *   npm run policy -- diff [--policy-file F] [--format text|json]   decisions an override changes
  *
  * The policy file defaults to the POLICY_FILE setting. Roles get Keystone's implied roles
  * (admin ⇒ member ⇒ reader), as the service does. Without --subject, the subject is Image for
@@ -15,8 +18,23 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { anonymousContext, buildContext } from '../src/authn/context.js';
 import { createAuthorizer, loadPolicies, type PolicyRule, type PolicySet, type SubjectType } from '../src/authz/index.js';
+import { diffCommand, testCommand } from '../src/authz/policy-tests/command.js';
 
 const [command = 'help', ...rest] = process.argv.slice(2);
+
+function defaultPolicyFile(): string | null {
+  try {
+    return loadConfig().POLICY_FILE;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
+if (command === 'test' || command === 'diff') {
+  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), defaultPolicyFile };
+  process.exitCode = (command === 'test' ? testCommand : diffCommand)(rest, io);
+  process.exit();
+}
 const { values } = parseArgs({
   args: rest,
   options: {
@@ -113,6 +131,6 @@ switch (command) {
     for (const [name, src] of policies.sources) process.stdout.write(`${name}: ${JSON.stringify(src.text)}${src.origin === 'POLICY_FILE' ? '  (POLICY_FILE)' : ''}\n`);
     break;
   default:
-    process.stdout.write('usage: npm run policy -- explain|filter|check|list [options] (see scripts/policy.ts)\n');
+    process.stdout.write('usage: npm run policy -- explain|filter|check|list|test|diff [options] (see scripts/policy.ts)\n');
     process.exit(command === 'help' ? 0 : 2);
 }

@@ -1,0 +1,135 @@
+/**
+ * `policy test [--policy-file F] [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...`
+ * Exit status: 0 all pass; 1 an expectation failed or coverage is under the minimum; 2 bad input.
+ * And `policy diff` (below).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createAuthorizer } from '../authorizer.js';
+import { loadPolicies, PolicyError, type PolicySet } from '../policies.js';
+import { coverage, type Coverage } from './coverage.js';
+import { diffText, policyDiff } from './diff.js';
+import { junitXml } from './junit.js';
+import { collectFiles, loadSuite, PolicyTestInputError } from './load.js';
+import { ruleCheckFor, runSuite, type Result } from './run.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** The POLICY_FILE setting, used when --policy-file is not given. */
+  defaultPolicyFile(): string | null;
+}
+
+/** `file:line` of the rule a policy error names, when the file defines it. */
+function ruleLine(file: string, message: string): string | null {
+  const name = /rule "([^"]+)"/.exec(message)?.[1];
+  if (!name) return null;
+  let lines: string[];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return null;
+  }
+  const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = lines.findIndex((l) => new RegExp(`^[\\s{,]*["']?${quoted}["']?\\s*:`).test(l));
+  return at < 0 ? null : `${file}:${at + 1}`;
+}
+
+/** Loads the policies, turning any error into bad input (exit 2) that names the file and line. */
+export function policiesFrom(file: string | null): PolicySet {
+  try {
+    return loadPolicies(file);
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+    const at = file ? ruleLine(file, e.message) : null;
+    throw new PolicyTestInputError(`policy error: ${at ? `${at}: ` : ''}${e.message}`);
+  }
+}
+
+function coverageLine(c: Coverage): string {
+  const head = `coverage: ${c.covered}/${c.enforced} enforced rules have an allow and a deny expectation (${c.percent.toFixed(1)}%)`;
+  if (!c.uncovered.length) return head;
+  return `${head}; uncovered: ${c.uncovered.map((u) => `${u.rule} (no ${u.missing.join(', no ')})`).join(', ')}`;
+}
+
+function textReport(results: Result[], cov: Coverage): string {
+  const lines: string[] = [];
+  for (const r of results.filter((x) => !x.passed)) {
+    lines.push(`FAIL ${r.where} [${r.test}] persona ${r.persona}, resource ${r.resource ?? '(none)'}, rule ${r.rule}: expected ${r.expected}, actual ${r.actual} (${r.reason})`);
+    for (const t of r.trace ?? []) lines.push(`    ${t}`);
+  }
+  const failed = results.filter((x) => !x.passed).length;
+  lines.push(`policy tests: ${results.length - failed} passed, ${failed} failed`);
+  lines.push(coverageLine(cov));
+  return `${lines.join('\n')}\n`;
+}
+
+export function testCommand(args: string[], io: Io): number {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        'policy-file': { type: 'string' },
+        junit: { type: 'string' },
+        'coverage-min': { type: 'string' },
+        format: { type: 'string', default: 'text' },
+      },
+    });
+    if (values.format !== 'text' && values.format !== 'json') throw new PolicyTestInputError(`--format must be text or json (got ${values.format})`);
+    let min: number | null = null;
+    if (values['coverage-min'] !== undefined) {
+      min = Number(values['coverage-min']);
+      if (!/^\d+(\.\d+)?$/.test(values['coverage-min']) || min > 100) throw new PolicyTestInputError(`--coverage-min must be a number from 0 to 100 (got ${values['coverage-min']})`);
+    }
+    if (!positionals.length) throw new PolicyTestInputError('name at least one test file or directory');
+    const policyFile = values['policy-file'] ?? io.defaultPolicyFile();
+    const policies = policiesFrom(policyFile);
+    const check = ruleCheckFor(policies);
+    // every file is checked before anything runs: bad input never yields a partial report
+    const suites = collectFiles(positionals).map((f) => loadSuite(f, check));
+    const authz = createAuthorizer({ policies });
+    const results = suites.flatMap((s) => runSuite(authz, s));
+    const cov = coverage(policies, results);
+    const failed = results.filter((r) => !r.passed).length;
+    const underMin = min !== null && cov.percent < min;
+    if (values.junit) {
+      try {
+        writeFileSync(values.junit, junitXml(results));
+      } catch (e) {
+        throw new PolicyTestInputError(`--junit ${values.junit}: cannot be written (${(e as Error).message})`);
+      }
+    }
+    if (values.format === 'json') {
+      io.out(`${JSON.stringify({ policyFile, passed: results.length - failed, failed, coverage: { ...cov, min }, failures: results.filter((r) => !r.passed), results: results.map(({ trace: _t, ...r }) => r) }, null, 2)}\n`);
+    } else {
+      io.out(textReport(results, cov));
+      if (underMin) io.out(`coverage ${cov.percent.toFixed(1)}% is under the minimum ${min}%\n`);
+    }
+    return failed > 0 || underMin ? 1 : 0;
+  } catch (e) {
+    if (e instanceof PolicyTestInputError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`policy test: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** `policy diff [--policy-file F] [--format text|json]`: exit 0 whatever changes (2 only on bad input). */
+export function diffCommand(args: string[], io: Io): number {
+  try {
+    const { values } = parseArgs({ args, options: { 'policy-file': { type: 'string' }, format: { type: 'string', default: 'text' } } });
+    if (values.format !== 'text' && values.format !== 'json') throw new PolicyTestInputError(`--format must be text or json (got ${values.format})`);
+    const policyFile = values['policy-file'] || io.defaultPolicyFile() || null;
+    const d = policyDiff(policiesFrom(null), policiesFrom(policyFile));
+    io.out(values.format === 'json' ? `${JSON.stringify({ policyFile, ...d }, null, 2)}\n` : diffText(policyFile, d));
+    return 0;
+  } catch (e) {
+    if (e instanceof PolicyTestInputError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`policy diff: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
