@@ -10,7 +10,7 @@ import type { ImageRecord } from '../repositories/images.js';
 import type { RequestContext } from '../authn/context.js';
 import type { PolicyRule } from '../authz/index.js';
 import type { Config } from '../config/config.js';
-import { DomainError, forbidden, invalid, notFound } from '../domain/errors.js';
+import { DomainError, forbidden, invalid, notFound, imageNotFoundMessage } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { ImageCache } from './image-cache.js';
 import { Prefetcher } from './prefetcher.js';
@@ -137,7 +137,7 @@ export class CacheService {
   /** PUT /v2/cache/{id}: queue an active image for prefetching. */
   async queue(ctx: RequestContext, id: string): Promise<void> {
     const found = await this.visibleImage(ctx, id);
-    if (!found) throw notFound(`No image found with ID ${id}`);
+    if (!found) throw notFound(imageNotFoundMessage(id));
     this.allow(ctx, 'cache_image', found.doc);
     const cache = this.enabledCache();
     if (found.image.status !== 'active') throw invalid(`Only images with status active can be targeted for queueing; image ${id} is ${found.image.status}.`);
@@ -151,7 +151,7 @@ export class CacheService {
     const key = id;
     const found = await this.visibleImage(ctx, key);
     const cache = this.o.cache;
-    if (!found && !(cache && (cache.isCached(key) || cache.queued().includes(key)))) throw notFound(`No image found with ID ${id}`);
+    if (!found && !(cache && (cache.isCached(key) || cache.queued().includes(key)))) throw notFound(imageNotFoundMessage(id));
     this.allow(ctx, 'cache_delete', found?.doc);
     const c = this.enabledCache();
     await c.evict(key);

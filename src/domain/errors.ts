@@ -32,6 +32,8 @@ export class DomainError extends Error {
 export const invalid = (msg: string) => new DomainError('Invalid', msg);
 export const forbidden = (msg: string) => new DomainError('Forbidden', msg);
 export const notFound = (msg: string) => new DomainError('NotFound', msg);
+/** Glance's words for an image that does not exist or that the caller may not see. */
+export const imageNotFoundMessage = (id: string) => `No image found with ID ${id}`;
 export const conflict = (msg: string) => new DomainError('Conflict', msg);
 export const tooLarge = (msg: string) => new DomainError('TooLarge', msg);
 export const unavailable = (msg: string) => new DomainError('Unavailable', msg);

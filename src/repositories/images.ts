@@ -1,5 +1,5 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import { VersionConflictError, conflict, notFound } from '../domain/errors.js';
+import { VersionConflictError, conflict, notFound, imageNotFoundMessage } from '../domain/errors.js';
 import { assertTransition, type ImageStatus } from '../domain/image-status.js';
 import { KeyQueue } from './key-queue.js';
 
@@ -200,7 +200,7 @@ export class ImagesRepository {
   private async mutateNow(id: string, change: (img: ImageRecord) => ImageChanges | null | Promise<ImageChanges | null>, attempts: number, from?: ImageRecord): Promise<ImageRecord> {
     for (let i = 0; ; i++) {
       const img = i === 0 && from ? from : await this.get(id);
-      if (!img || img.deleted) throw notFound(`No image found with ID ${id}`);
+      if (!img || img.deleted) throw notFound(imageNotFoundMessage(id));
       const changes = await change(img);
       if (!changes) return img;
       try {

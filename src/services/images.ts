@@ -5,7 +5,7 @@ import type { RequestContext } from '../authn/context.js';
 import type { PolicyRule } from '../authz/index.js';
 import type { Notifier } from '../notifier/notifier.js';
 import { imagePayload } from '../notifier/payloads.js';
-import { DomainError, conflict, forbidden, invalid, notFound } from '../domain/errors.js';
+import { DomainError, conflict, forbidden, invalid, notFound, imageNotFoundMessage } from '../domain/errors.js';
 import { transition, UNLISTED_STATUSES } from '../domain/image-status.js';
 import type { ImageChanges, ImageRecord, ImagesRepository, Visibility } from '../repositories/images.js';
 import type { ImageAuthorizer } from './image-authz.js';
@@ -39,7 +39,7 @@ function assertStorable(name: string, value: unknown): void {
   }
 }
 
-export const NOT_FOUND = (id: string) => `No image found with ID ${id}`;
+export const NOT_FOUND = imageNotFoundMessage;
 
 /**
  * Times are stored at millisecond precision and shown at seconds, as upstream stores them finer

@@ -3,6 +3,7 @@
  * (§7.14); timestamps are `YYYY-MM-DDThh:mm:ssZ`; links are relative, with each name
  * percent-encoded (upstream leaves them raw, so a name holding `/` linked to a 404).
  */
+import { isoSeconds } from '../../domain/time.js';
 import type { AssociationDoc, NamespaceDoc, NamespaceEntry, ObjectDoc, PropertyDoc, ResourceTypeDoc, TagDoc } from '../../repositories/metadefs.js';
 import { link } from '../../domain/links.js';
 
@@ -12,7 +13,7 @@ export function ts(d: Date): string;
 export function ts(d: Date | null): string | undefined;
 /** Undefined (so the field is left out) for a resource never updated. */
 export function ts(d: Date | null): string | undefined {
-  return d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : undefined;
+  return d ? isoSeconds(d) : undefined;
 }
 
 /** Copies `o` without its null/undefined fields. */
