@@ -3,7 +3,8 @@
  * its own document; PUT replaces one with a version-checked update and may rename it.
  */
 import type { RequestContext } from '../../authn/context.js';
-import { conflict, notFound } from '../../domain/errors.js';
+import { notFound } from '../../domain/errors.js';
+import { replaceChild } from './child-update.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
@@ -57,17 +58,14 @@ export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: 
 export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<Json> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_object');
   checkObject(b);
-  for (let attempt = 0; ; attempt++) {
-    const cur = await d.repo.findChild(d.repo.objects, ns._id, name);
-    if (!cur) throw notFound(objectNotFound(nsName, name));
-    const next = { name: b.name, description: b.description ?? null, required: b.required ?? null, properties_json: b.properties ? JSON.stringify(b.properties) : null, updated_at: now(), version: cur.version + 1 };
-    const r = await d.repo.write(() => unique(`An object named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.objects.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
-    if (r.matchedCount === 1) {
-      d.notifier.emit('metadef_object.update', objectPayload(nsName, { ...cur, ...next }, name), ctx);
-      return renderObject(nsName, { ...cur, ...next }, '', true);
-    }
-    if (attempt >= 3) throw conflict(`Object ${name} was changed by another request; try again.`);
-  }
+  const { after } = await replaceChild(d, d.repo.objects, ns._id, name, { kind: 'Object', notFound: objectNotFound(nsName, name), duplicate: `An object named ${b.name} already exists in namespace ${nsName}.` }, () => ({
+    name: b.name,
+    description: b.description ?? null,
+    required: b.required ?? null,
+    properties_json: b.properties ? JSON.stringify(b.properties) : null,
+  }));
+  d.notifier.emit('metadef_object.update', objectPayload(nsName, after, name), ctx);
+  return renderObject(nsName, after, '', true);
 }
 
 export async function deleteObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
@@ -129,17 +127,13 @@ export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName
 export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: Json): Promise<Json> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_property');
   const { name, def } = splitProperty(b);
-  for (let attempt = 0; ; attempt++) {
-    const cur = await d.repo.findChild(d.repo.properties, ns._id, oldName);
-    if (!cur) throw notFound(propertyNotFound(nsName, oldName));
-    const next = { name, def_json: JSON.stringify(def), named: true, updated_at: now(), version: cur.version + 1 };
-    const r = await d.repo.write(() => unique(`A property named ${name} already exists in namespace ${nsName}.`, () => d.repo.properties.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
-    if (r.matchedCount === 1) {
-      d.notifier.emit('metadef_property.update', propertyPayload(nsName, next, oldName), ctx);
-      return renderProperty({ ...cur, ...next });
-    }
-    if (attempt >= 3) throw conflict(`Property ${oldName} was changed by another request; try again.`);
-  }
+  const { after } = await replaceChild(d, d.repo.properties, ns._id, oldName, { kind: 'Property', notFound: propertyNotFound(nsName, oldName), duplicate: `A property named ${name} already exists in namespace ${nsName}.` }, () => ({
+    name,
+    def_json: JSON.stringify(def),
+    named: true,
+  }));
+  d.notifier.emit('metadef_property.update', propertyPayload(nsName, after, oldName), ctx);
+  return renderProperty(after);
 }
 
 export async function deleteProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {

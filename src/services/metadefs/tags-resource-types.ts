@@ -8,6 +8,7 @@ import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
 import { deletedPayload, namespacePayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
+import { replaceChild } from './child-update.js';
 
 const TAG_MAX = 80;
 const tagNotFound = (ns: string, name: string) => `Metadata tag not found for namespace=${ns} and tag=${name}.`;
@@ -83,17 +84,9 @@ export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: str
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_tag');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
   assertNo4ByteUtf8(b);
-  for (let attempt = 0; ; attempt++) {
-    const cur = await d.repo.findChild(d.repo.tags, ns._id, oldName);
-    if (!cur) throw notFound(tagNotFound(nsName, oldName));
-    const next = { name: b.name, updated_at: now(), version: cur.version + 1 };
-    const r = await d.repo.write(() => unique(`A tag named ${b.name} already exists in namespace ${nsName}.`, () => d.repo.tags.updateOne({ _id: cur._id, version: cur.version }, { $set: next })));
-    if (r.matchedCount === 1) {
-      d.notifier.emit('metadef_tag.update', tagPayload(nsName, { ...cur, ...next }, oldName), ctx);
-      return renderTag({ ...cur, ...next });
-    }
-    if (attempt >= 3) throw conflict(`Tag ${oldName} was changed by another request; try again.`);
-  }
+  const { after } = await replaceChild(d, d.repo.tags, ns._id, oldName, { kind: 'Tag', notFound: tagNotFound(nsName, oldName), duplicate: `A tag named ${b.name} already exists in namespace ${nsName}.` }, () => ({ name: b.name }));
+  d.notifier.emit('metadef_tag.update', tagPayload(nsName, after, oldName), ctx);
+  return renderTag(after);
 }
 
 export async function deleteTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {

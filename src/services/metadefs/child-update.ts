@@ -1,0 +1,35 @@
+import type { Collection, Filter, UpdateFilter } from 'mongodb';
+import { VersionConflictError, notFound } from '../../domain/errors.js';
+import { now } from '../../repositories/metadefs.js';
+import { unique, type MetadefDeps } from './access.js';
+
+interface ChildDoc {
+  _id: string;
+  ns_id: string;
+  name: string;
+  updated_at: Date | null;
+  version: number;
+}
+
+/**
+ * PUT of one child of a namespace (object, property or tag): a version-checked replace that may
+ * rename it. A lost race re-reads and tries again; after four, the caller gets a 409.
+ * Returns the document as it was and as it is now.
+ */
+export async function replaceChild<T extends ChildDoc>(
+  d: MetadefDeps,
+  coll: Collection<T>,
+  nsId: string,
+  name: string,
+  o: { kind: string; notFound: string; duplicate: string },
+  build: (cur: T) => Partial<T>,
+): Promise<{ before: T; after: T }> {
+  for (let attempt = 0; ; attempt++) {
+    const cur = await d.repo.findChild(coll, nsId, name);
+    if (!cur) throw notFound(o.notFound);
+    const next = { ...build(cur), updated_at: now(), version: cur.version + 1 } as Partial<T>;
+    const r = await d.repo.write(() => unique(o.duplicate, () => coll.updateOne({ _id: cur._id, version: cur.version } as Filter<T>, { $set: next } as UpdateFilter<T>)));
+    if (r.matchedCount === 1) return { before: cur, after: { ...cur, ...next } };
+    if (attempt >= 3) throw new VersionConflictError(`${o.kind} ${name} was changed by another request; try again.`);
+  }
+}
