@@ -12,7 +12,7 @@ import { NO_DATA, transition } from '../../domain/image-status.js';
 import type { Logger } from '../../log.js';
 import type { Notifier } from '../../notifier/notifier.js';
 import { imageDataPayload, imagePayload } from '../../notifier/payloads.js';
-import { TaskEvents } from '../task-events.js';
+import type { TaskEvents } from '../task-events.js';
 import type { ImageChanges, ImagesRepository } from '../../repositories/images.js';
 import type { TaskRecord, TasksRepository } from '../../repositories/tasks.js';
 import type { StoreRegistry } from '../../stores/registry.js';
@@ -64,12 +64,10 @@ export class ImageImport {
       reader: ImageDataReader;
       background: BackgroundWork;
       notifier: Notifier;
+      /** Task records, announced as Glance does. */
+      taskEvents: TaskEvents;
     },
-  ) {
-    this.taskEvents = new TaskEvents(d.tasks, d.notifier);
-  }
-
-  private readonly taskEvents: TaskEvents;
+  ) {}
 
   async importImage(ctx: RequestContext, id: string, body: ImportBody, storeHeader: string | undefined): Promise<void> {
     const method = body?.method?.name;
@@ -105,7 +103,7 @@ export class ImageImport {
       this.checkUrl(uri, 'URI is not allowed', 'method.uri is not a valid URL.');
     }
 
-    const task = await this.taskEvents.create({
+    const task = await this.d.taskEvents.create({
       type: 'api_image_import',
       owner: img.owner,
       image_id: id,
@@ -119,7 +117,7 @@ export class ImageImport {
     if (method === 'glance-direct') source = () => this.d.stores.staging.read(this.d.stores.staging.urlFor(id));
     else if (method === 'web-download') source = this.webSource(uri!);
     else source = () => this.d.reader.open(img);
-    this.taskEvents.run(task, ctx);
+    this.d.taskEvents.run(task, ctx);
     this.d.background.run('import', () => this.run({ ctx, task, id, method, targets, mustSucceed, source, budget }));
   }
 
@@ -170,7 +168,7 @@ export class ImageImport {
         };
       })
       .catch(async (e) => {
-        await this.taskEvents.update(task._id, { status: 'failure', message: (e as Error).message }, ctx);
+        await this.d.taskEvents.update(task._id, { status: 'failure', message: (e as Error).message }, ctx);
         throw e;
       });
   }
@@ -193,9 +191,9 @@ export class ImageImport {
     this.checkUrl(uri, 'import_from is not allowed', 'import_from is not a valid URL.');
     const budget = await this.d.quotas.budget(ctx.projectId, 'store');
     const { image } = await this.d.images.create(ctx, props);
-    const task = await this.taskEvents.create({ type: 'import', owner: ctx.projectId, image_id: image._id, request_id: ctx.requestId, user_id: ctx.userId, input }, ctx);
+    const task = await this.d.taskEvents.create({ type: 'import', owner: ctx.projectId, image_id: image._id, request_id: ctx.requestId, user_id: ctx.userId, input }, ctx);
     const run = { ctx, task, id: image._id, method: 'web-download', targets: [this.d.stores.default], mustSucceed: true, source: this.webSource(uri), budget };
-    this.taskEvents.run(task, ctx);
+    this.d.taskEvents.run(task, ctx);
     this.d.background.run('import', () => this.run(run));
     return task;
   }
@@ -225,7 +223,7 @@ export class ImageImport {
   private async run(r: ImportRun): Promise<void> {
     const { id, task, targets, mustSucceed } = r;
     const copy = r.method === 'copy-image';
-    await this.taskEvents.update(task._id, { status: 'processing' }, r.ctx);
+    await this.d.taskEvents.update(task._id, { status: 'processing' }, r.ctx);
     let lease;
     const done: { store: StoreDriver; w: WriteResult }[] = [];
     const failed: string[] = [];
@@ -270,10 +268,10 @@ export class ImageImport {
       if (!ok) throw new Error(failure ?? 'import failed');
       if (!copy) await this.activate(r, done, virtualSize);
       else await this.releaseLock(id);
-      await this.taskEvents.update(task._id, { status: 'success', result: { image_id: id, stores: done.map((x) => x.store.id) }, message: failed.length ? `Failed stores: ${failed.join(',')}` : '' }, r.ctx);
+      await this.d.taskEvents.update(task._id, { status: 'success', result: { image_id: id, stores: done.map((x) => x.store.id) }, message: failed.length ? `Failed stores: ${failed.join(',')}` : '' }, r.ctx);
     } catch (e) {
       await this.undo(r, e, done, failed);
-      await this.taskEvents.update(task._id, { status: 'failure', message: (e as Error).message }, r.ctx);
+      await this.d.taskEvents.update(task._id, { status: 'failure', message: (e as Error).message }, r.ctx);
       this.d.log.warn({ image_id: id, task_id: task._id, err: e }, 'import failed');
     } finally {
       await lease?.release();

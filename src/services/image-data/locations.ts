@@ -13,12 +13,12 @@ import type { Logger } from '../../log.js';
 import type { Notifier } from '../../notifier/notifier.js';
 import { imagePayload } from '../../notifier/payloads.js';
 import type { ImagesRepository } from '../../repositories/images.js';
-import type { TaskRecord, TasksRepository } from '../../repositories/tasks.js';
+import type { TaskRecord } from '../../repositories/tasks.js';
 import type { StoreRegistry } from '../../stores/registry.js';
 import { fetchFailure } from '../../stores/ssrf.js';
 import { Meter } from '../../stores/store.js';
 import type { ImageAuthorizer } from '../image-authz.js';
-import { TaskEvents } from '../task-events.js';
+import type { TaskEvents } from '../task-events.js';
 import { NOT_FOUND, type ImagesService } from '../images.js';
 import type { BackgroundWork } from './background.js';
 
@@ -37,16 +37,13 @@ export class ImageLocations {
       images: ImagesService;
       authz: ImageAuthorizer;
       repo: ImagesRepository;
-      tasks: TasksRepository;
       stores: StoreRegistry;
       background: BackgroundWork;
       notifier: Notifier;
+      /** Task records, announced as Glance does. */
+      taskEvents: TaskEvents;
     },
-  ) {
-    this.taskEvents = new TaskEvents(d.tasks, d.notifier);
-  }
-
-  private readonly taskEvents: TaskEvents;
+  ) {}
 
   private isService(ctx: RequestContext): boolean {
     return ctx.roles.includes('service') || ctx.serviceRoles.includes('service');
@@ -73,13 +70,13 @@ export class ImageLocations {
     const vd = body.validation_data;
     if (vd && (vd.os_hash_algo === undefined) !== (vd.os_hash_value === undefined)) throw invalid('validation_data needs both os_hash_algo and os_hash_value.');
     if (vd?.os_hash_algo && vd.os_hash_value!.length !== HEX_LENGTH[vd.os_hash_algo]) throw invalid(`os_hash_value is not a ${vd.os_hash_algo} digest.`);
-    const task = await this.taskEvents.create({ type: 'location_import', owner: img.owner, image_id: id, request_id: ctx.requestId, user_id: ctx.userId, input: { image_id: id, loc_url: body.url, validation_data: vd ?? {} } }, ctx);
-    this.taskEvents.run(task, ctx);
+    const task = await this.d.taskEvents.create({ type: 'location_import', owner: img.owner, image_id: id, request_id: ctx.requestId, user_id: ctx.userId, input: { image_id: id, loc_url: body.url, validation_data: vd ?? {} } }, ctx);
+    this.d.taskEvents.run(task, ctx);
     this.d.background.run('location import', () => this.runLocationImport(ctx, task, id, body.url, vd));
   }
 
   private async runLocationImport(ctx: RequestContext, task: TaskRecord, id: string, url: string, vd?: ValidationData): Promise<void> {
-    await this.taskEvents.update(task._id, { status: 'processing' }, ctx);
+    await this.d.taskEvents.update(task._id, { status: 'processing' }, ctx);
     try {
       const http = this.d.stores.http;
       let size: number | null;
@@ -105,9 +102,9 @@ export class ImageLocations {
         };
       });
       this.d.notifier.emit('image.update', imagePayload(active), ctx);
-      await this.taskEvents.update(task._id, { status: 'success', result: { image_id: id } }, ctx);
+      await this.d.taskEvents.update(task._id, { status: 'success', result: { image_id: id } }, ctx);
     } catch (e) {
-      await this.taskEvents.update(task._id, { status: 'failure', message: fetchFailure(e).message }, ctx);
+      await this.d.taskEvents.update(task._id, { status: 'failure', message: fetchFailure(e).message }, ctx);
     }
   }
 
