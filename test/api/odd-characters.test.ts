@@ -27,7 +27,7 @@ const namespaceNames = async () => (await call(s.url, 'GET', '/v2/metadefs/names
 
 function assert400Naming(r: { status: number; body: any; text: string }, field: RegExp) {
   assert.equal(r.status, 400, r.text);
-  assert.match(r.body.error.message, field, r.text);
+  assert.match(r.body.message, field, r.text);
   assert.doesNotMatch(r.text, /[\ud800-\udfff]/, 'the message escapes what it names');
 }
 

@@ -75,10 +75,10 @@ describe('SSRF refusals through the API', () => {
       const img = await createImage(s, om);
       const imp = await call(s.url, 'POST', `/v2/images/${img.id}/import`, { token: om, body: { method: { name: 'web-download', uri: url } } });
       assert.equal(imp.status, 400, `${url}: ${imp.text}`);
-      assert.match(imp.body.error.message, /not a public address/);
+      assert.match(imp.body.message, /not a public address/);
       const loc = await call(s.url, 'POST', `/v2/images/${img.id}/locations`, { token: om, body: { url } });
       assert.equal(loc.status, 400, `${url}: ${loc.text}`);
-      assert.match(loc.body.error.message, /not a public address/);
+      assert.match(loc.body.message, /not a public address/);
       await assertNothingStored(img.id);
     }
     assert.equal(storedFiles(), files);
@@ -92,7 +92,7 @@ describe('SSRF refusals through the API', () => {
       const input = { import_from: `http://${host}/image.raw`, import_from_format: 'raw', image_properties: { disk_format: 'raw', container_format: 'bare' } };
       const r = await call(s.url, 'POST', '/v2/tasks', { token: admin, body: { type: 'import', input } });
       assert.equal(r.status, 400, `${host}: ${r.text}`);
-      assert.match(r.body.error.message, /not a public address/);
+      assert.match(r.body.message, /not a public address/);
     }
     assert.equal(await count(), images0);
     assert.equal(await tasks(), tasks0);
