@@ -2,7 +2,8 @@
 # Installs what the Keystone tests and the end-to-end lane need (Debian/Ubuntu):
 # Keystone under uWSGI and the real OpenStack command-line clients, plus any
 # further Debian packages named as arguments (the Tempest lane passes `tempest`, the
-# notifications lane `rabbitmq-server python3-oslo.messaging`).
+# notifications lane `rabbitmq-server python3-oslo.messaging`, the differential lane
+# `glance-api glance-common python3-glance`), so that one `apt-get update` serves them all.
 # Does nothing when everything is present; otherwise needs root (or sudo).
 # The packages' maintainer scripts are kept from starting services or asking
 # questions: the tests configure and start their own Keystone (and RabbitMQ) on loopback.
@@ -37,11 +38,17 @@ if ! [ -e /usr/sbin/policy-rc.d ]; then
 fi
 trap '[ "$made_policy" = 1 ] && "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
 
-# No database setup, endpoint registration or admin bootstrap by the package.
+# No database setup, endpoint registration, admin bootstrap or identity configuration by the
+# packages (Keystone, and glance-api for the differential lane): the lanes write their own
+# configuration in private directories.
 "${SUDO[@]}" debconf-set-selections <<'EOF'
 keystone keystone/configure_db boolean false
 keystone keystone/create-admin-tenant boolean false
 keystone keystone/register-endpoint boolean false
+glance-common glance/configure_db boolean false
+glance-common glance/configure_ksat boolean false
+glance-common glance/configure_rabbit boolean false
+glance-api glance/register-endpoint boolean false
 EOF
 
 echo "e2e-setup: installing ${missing[*]}"

@@ -24,7 +24,7 @@ up)
   ks="${4:-}"
   metadefs="${5:-}"
   [ -n "$port" ] && [ -n "$ks" ] && [ -n "$metadefs" ] || die "usage: $0 up DIR PORT KEYSTONE_URL METADEFS_DIR"
-  command -v glance-api >/dev/null || die "glance-api not found: run scripts/conformance-setup.sh (installs Debian's glance-api)"
+  command -v glance-api >/dev/null || die "glance-api not found: run scripts/e2e-setup.sh glance-api glance-common python3-glance"
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   mkdir -p "$dir/fast" "$dir/slow" "$dir/staging" "$dir/tasks" "$dir/policy.d" "$dir/lock"

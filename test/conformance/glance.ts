@@ -21,7 +21,7 @@ export function glanceUnavailableReason(): string | null {
     execFileSync('sh', ['-c', 'command -v glance-api && command -v glance-manage'], { stdio: 'ignore', env: { ...process.env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}` } });
     return null;
   } catch {
-    return 'glance-api is not installed (Debian package glance-api): run scripts/conformance-setup.sh as root';
+    return 'glance-api is not installed (Debian package glance-api): run `bash scripts/e2e-setup.sh glance-api glance-common python3-glance` as root';
   }
 }
 
