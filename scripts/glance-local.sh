@@ -13,6 +13,8 @@ set -euo pipefail
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
 
 die() { echo "glance-local: $*" >&2; exit 1; }
+# shellcheck source=local-down.sh
+. "$(dirname "$0")/local-down.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
@@ -144,16 +146,7 @@ PASTE
   die "glance-api did not answer on $url within 120 s"
   ;;
 down)
-  if [ -s "$dir/glance.pid" ]; then
-    pid="$(cat "$dir/glance.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  case "$dir" in /|"") die "refusing to delete '$dir'";; esac
-  rm -rf "$dir"
+  stop_and_remove "$dir/glance.pid" "$dir"
   ;;
 *)
   die "usage: $0 up DIR PORT KEYSTONE_URL METADEFS_DIR | down DIR"

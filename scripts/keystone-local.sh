@@ -16,6 +16,8 @@ set -euo pipefail
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:${PATH:-}"
 
 die() { echo "keystone-local: $*" >&2; exit 1; }
+# shellcheck source=local-down.sh
+. "$(dirname "$0")/local-down.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
@@ -95,16 +97,7 @@ EOF
   die "keystone did not answer on $url within 90 s"
   ;;
 down)
-  if [ -s "$dir/keystone.pid" ]; then
-    pid="$(cat "$dir/keystone.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  case "$dir" in /|"") die "refusing to delete '$dir'";; esac
-  rm -rf "$dir"
+  stop_and_remove "$dir/keystone.pid" "$dir"
   ;;
 *)
   die "usage: $0 up DIR PORT | down DIR"

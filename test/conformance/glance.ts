@@ -1,12 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../src/openapi.js';
 import { freePort, type Keystone } from '../helpers/keystone.js';
+import { startLocalService } from '../helpers/local-service.js';
 
-const run = promisify(execFile);
 
 export interface Glance {
   url: string;
@@ -31,30 +29,14 @@ export function glanceUnavailableReason(): string | null {
  * repository's copy of the standard metadefs loaded with `glance-manage db_load_metadefs`.
  */
 export async function startGlance(ks: Keystone, descriptions: Record<string, string>): Promise<Glance> {
-  const dir = mkdtempSync(join(tmpdir(), 'glance-ts-upstream-'));
   const port = await freePort();
-  const script = join(PROJECT_ROOT, 'scripts', 'glance-local.sh');
-  const onExit = () => {
-    try {
-      execFileSync('bash', [script, 'down', dir], { stdio: 'ignore' });
-    } catch {
-      /* best effort */
-    }
-  };
-  process.once('exit', onExit);
-  const stop = async () => {
-    process.removeListener('exit', onExit);
-    await run('bash', [script, 'down', dir]).catch(() => undefined);
-  };
-  try {
-    await run('bash', [script, 'up', dir, String(port), ks.url, join(PROJECT_ROOT, 'etc', 'metadefs')], {
-      timeout: 300_000,
-      env: { ...process.env, GLANCE_FAST_DESCRIPTION: descriptions.fast ?? '', GLANCE_SLOW_DESCRIPTION: descriptions.slow ?? '' },
-    });
-  } catch (e) {
-    await stop();
-    throw new Error(`glance-api did not start: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
-  }
+  const { dir, stop } = await startLocalService({
+    name: 'glance-api',
+    script: 'glance-local.sh',
+    args: [String(port), ks.url, join(PROJECT_ROOT, 'etc', 'metadefs')],
+    timeout: 300_000,
+    env: { ...process.env, GLANCE_FAST_DESCRIPTION: descriptions.fast ?? '', GLANCE_SLOW_DESCRIPTION: descriptions.slow ?? '' },
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     dir,

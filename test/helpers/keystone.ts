@@ -1,12 +1,9 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../src/openapi.js';
+import { startLocalService } from './local-service.js';
 
-const run = promisify(execFile);
 
 /**
  * A real Keystone for tests: started on a free loopback port in a directory of its own by
@@ -106,28 +103,8 @@ async function passwordToken(url: string, user: string, password: string, projec
 
 /** `port`: a free loopback port chosen by the caller (who may need the URL before Keystone is up). */
 export async function startKeystone(opts: { port?: number } = {}): Promise<Keystone> {
-  const dir = mkdtempSync(join(tmpdir(), 'glance-ts-keystone-'));
   const port = opts.port ?? (await freePort());
-  const script = join(PROJECT_ROOT, 'scripts', 'keystone-local.sh');
-  // Whatever happens to the tests, the Keystone they started does not outlive this process.
-  const onExit = () => {
-    try {
-      execFileSync('bash', [script, 'down', dir], { stdio: 'ignore' });
-    } catch {
-      /* best effort */
-    }
-  };
-  process.once('exit', onExit);
-  const stop = async () => {
-    process.removeListener('exit', onExit);
-    await run('bash', [script, 'down', dir]).catch(() => undefined);
-  };
-  try {
-    await run('bash', [script, 'up', dir, String(port)], { timeout: 240_000 });
-  } catch (e) {
-    await stop();
-    throw new Error(`keystone did not start: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
-  }
+  const { dir, stop } = await startLocalService({ name: 'keystone', script: 'keystone-local.sh', args: [String(port)], timeout: 240_000 });
   const url = `http://127.0.0.1:${port}/v3`;
   try {
     const admin = await passwordToken(url, 'admin', PASSWORD, 'admin');
