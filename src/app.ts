@@ -41,7 +41,9 @@ import { send, sendError } from './http/respond.js';
 import { toErrorResponse } from './http/errors.js';
 import { advertisedMinors, versionsDocument, type VersionFeatures } from './http/versions.js';
 import { DomainError } from './domain/errors.js';
-import { loadOpenApiDocument } from './openapi.js';
+import { loadOpenApiDocument, PROJECT_ROOT } from './openapi.js';
+import { createPages, PAGE_SEGMENTS } from './http/pages.js';
+import { join } from 'node:path';
 
 /** Everything handlers may use. Built once in `createApp` (the composition root). */
 export interface Services {
@@ -189,6 +191,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
   };
 
+  // The pages serve the same document the API validates against (each gets its own copy).
+  const pages = createPages({ document: loadOpenApiDocument(), pagesDir: join(PROJECT_ROOT, 'pages') });
   const api = await createApi({
     document: loadOpenApiDocument(),
     handlers: allHandlers(services),
@@ -206,7 +210,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const minors = new Set(advertisedMinors(features()).map((m) => `v2.${m}`));
   const negotiate = (req: Request, res: Response): boolean => {
     const seg = req.path.split('/')[1] ?? '';
-    if (seg === 'v2' || seg === '' || seg === 'healthz' || seg === 'readyz' || seg === 'versions') return true;
+    if (seg === 'v2' || seg === '' || seg === 'healthz' || seg === 'readyz' || seg === 'versions' || PAGE_SEGMENTS.has(seg)) return true;
     if (minors.has(seg)) {
       req.url = '/v2' + req.url.slice(1 + seg.length);
       return true;
@@ -242,6 +246,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (hasBody(req)) jsonBody(req, res, next);
     else next();
   });
+
+  // The API reference page, the explorer and the document (src/http/pages.ts): unauthenticated, outside the API.
+  app.use(pages);
 
   app.use(async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;
