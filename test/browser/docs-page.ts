@@ -1,0 +1,63 @@
+import type { Page } from './cdp.js';
+
+/**
+ * /docs in a real browser: Swagger UI renders one operation block per operation of the
+ * document the service serves (same operationIds), the note on authentication is there, and
+ * nothing was blocked by the page's Content-Security-Policy or thrown.
+ */
+export interface PageCheck {
+  failures: string[];
+  screenshots: Record<string, Buffer>;
+  notes: string[];
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+
+export async function checkDocs(page: Page, base: string): Promise<PageCheck> {
+  const failures: string[] = [];
+  const notes: string[] = [];
+  const screenshots: Record<string, Buffer> = {};
+  const fail = (m: string) => failures.push(m);
+
+  // The document as served, which the page must render in full.
+  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
+  const expected = Object.values(doc.paths).flatMap((item) => METHODS.filter((m) => item[m]).map((m) => item[m].operationId ?? ''));
+  if (expected.length === 0) fail('/openapi.json has no operations');
+
+  await page.goto(`${base}/docs`);
+  // Rendering is asynchronous (fetch, parse, resolve): wait until the count stops changing.
+  let last = -1;
+  let count = 0;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    count = await page.eval<number>(`document.querySelectorAll('#swagger-ui .opblock').length`);
+    if (count > 0 && count === last) break;
+    if (Date.now() > deadline) break;
+    last = count;
+    await new Promise((r) => setTimeout(r, 700));
+  }
+  notes.push(`${count} operation blocks rendered, ${expected.length} operations in the document`);
+  if (count !== expected.length) fail(`/docs renders ${count} operation blocks, the document has ${expected.length} operations`);
+
+  const shown = await page.eval<string[]>(`[...document.querySelectorAll('#swagger-ui .opblock .opblock-summary-operation-id')].map((e) => e.textContent.trim())`);
+  const missing = expected.filter((id) => !shown.includes(id));
+  const extra = shown.filter((id) => !expected.includes(id));
+  if (missing.length || extra.length) fail(`/docs operationIds differ from the document: missing [${missing.join(', ')}], extra [${extra.join(', ')}]`);
+
+  const title = await page.eval<string>(`document.querySelector('#swagger-ui .info .title')?.textContent ?? ''`);
+  const info = (doc as unknown as { info: { title: string } }).info.title;
+  if (!title.includes(info)) fail(`/docs shows the title "${title}", the document's is "${info}"`);
+
+  const note = await page.eval<string>(`document.querySelector('.page-note')?.textContent ?? ''`);
+  for (const words of ['X-Auth-Token', 'npm run token', 'openstack token issue']) if (!note.includes(words)) fail(`/docs: the note on authentication does not mention ${words}`);
+
+  // Every request stayed on the service (nothing from a CDN) and nothing was blocked or thrown.
+  const origin = new URL(base).origin;
+  const away = page.requests.filter((r) => !r.url.startsWith(origin) && !r.url.startsWith('data:') && r.url !== 'about:blank');
+  if (away.length) fail(`/docs fetched from elsewhere: ${away.map((r) => r.url).join(', ')}`);
+  if (page.problems.length) fail(`/docs reported problems: ${page.problems.join(' | ')}`);
+
+  screenshots['docs.png'] = await page.screenshot();
+  screenshots['docs-full.png'] = await page.screenshot({ full: true });
+  return { failures, screenshots, notes };
+}
