@@ -200,7 +200,7 @@ export class Page {
     }
   }
 
-  /** A PNG of the viewport, or of the whole page (`full`), or of one element's box. */
+  /** A PNG of the viewport, or of the whole page (`full`), or of the box around the elements `selector` matches. */
   async screenshot(opts: { full?: boolean; selector?: string } = {}): Promise<Buffer> {
     let clip: { x: number; y: number; width: number; height: number; scale: number } | undefined;
     if (opts.full) {
@@ -208,7 +208,12 @@ export class Page {
       clip = { x: 0, y: 0, width: Math.ceil(m.cssContentSize.width), height: Math.min(Math.ceil(m.cssContentSize.height), 16_000), scale: 1 };
     } else if (opts.selector) {
       const box = await this.eval<{ x: number; y: number; width: number; height: number } | null>(
-        `(() => { const r = document.querySelector(${JSON.stringify(opts.selector)})?.getBoundingClientRect(); return r ? { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height } : null; })()`,
+        `(() => {
+          const rs = [...document.querySelectorAll(${JSON.stringify(opts.selector)})].map((e) => e.getBoundingClientRect());
+          if (!rs.length) return null;
+          const x = Math.min(...rs.map((r) => r.left)), y = Math.min(...rs.map((r) => r.top));
+          return { x: x + scrollX, y: y + scrollY, width: Math.max(...rs.map((r) => r.right)) - x, height: Math.max(...rs.map((r) => r.bottom)) - y };
+        })()`,
       );
       if (!box) throw new Error(`no element ${opts.selector} to capture`);
       clip = { ...box, scale: 1 };

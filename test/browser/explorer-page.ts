@@ -128,6 +128,8 @@ export async function checkExplorer(page: Page, base: string, token: string): Pr
     if (!v.summary.startsWith('invalid')) fail(`the summary says "${v.summary}"`);
     notes.push(`verdicts: ${Object.entries(v.rows).map(([k, r]) => `${k} ${r.status}`).join(', ')}`);
     screenshots['explorer-validate.png'] = await page.screenshot({ selector: '#validate' });
+    // The README's picture: the namespace just opened and the verdicts below it.
+    screenshots['explorer.png'] = await page.screenshot({ selector: '#detail, #validate' });
   });
 
   await step('markup renders as text', async () => {

@@ -27,7 +27,7 @@ import { checkHeaders } from './headers.js';
 
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts', 'browser');
 /** The screenshots the README shows. */
-const README_IMAGES: Record<string, string> = { 'docs.png': 'docs.png', 'explorer-validate.png': 'explorer.png' };
+const README_IMAGES: Record<string, string> = { 'docs.png': 'docs.png', 'explorer.png': 'explorer.png' };
 
 const t0 = Date.now();
 const log = (msg: string) => console.log(`browser-lane: [${Math.round((Date.now() - t0) / 1000)} s] ${msg}`);
