@@ -53,6 +53,16 @@ async function main(): Promise<{ docs: boolean; explorer: boolean }> {
   let mongo: EmbeddedMongo | undefined;
   let server: TestServer | undefined;
   let browser: Browser | undefined;
+  const stopAll = async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await mongo?.stop().catch(() => undefined);
+  };
+  const onSignal = () => {
+    void stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     if (!process.env.TEST_MONGODB_URI) {
       mongo = await startEmbeddedMongo();
@@ -79,9 +89,9 @@ async function main(): Promise<{ docs: boolean; explorer: boolean }> {
     }
     return { docs, explorer };
   } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-    await mongo?.stop().catch(() => undefined);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await stopAll();
   }
 }
 
