@@ -189,11 +189,11 @@ export class Page {
     return r.result.value as T;
   }
 
-  /** Polls an expression until it is truthy; returns its value. */
+  /** Polls an expression until it is truthy; returns its value (`true` for a DOM node, which does not serialise). */
   async waitFor<T = unknown>(expression: string, what: string, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const v = await this.eval<T>(expression);
+      const v = await this.eval<T>(`((v) => (v instanceof Node ? true : v))(${expression})`);
       if (v) return v;
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 200));

@@ -2,8 +2,9 @@ import type { Page } from './cdp.js';
 
 /**
  * /docs in a real browser: Swagger UI renders one operation block per operation of the
- * document the service serves (same operationIds), the note on authentication is there, and
- * nothing was blocked by the page's Content-Security-Policy or thrown.
+ * document the service serves (same operationIds), the note on authentication is there,
+ * "Try it out" with a token calls the API with it in the X-Auth-Token header, and nothing was
+ * blocked by the page's Content-Security-Policy or thrown.
  */
 export interface PageCheck {
   failures: string[];
@@ -13,7 +14,7 @@ export interface PageCheck {
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
-export async function checkDocs(page: Page, base: string): Promise<PageCheck> {
+export async function checkDocs(page: Page, base: string, token: string): Promise<PageCheck> {
   const failures: string[] = [];
   const notes: string[] = [];
   const screenshots: Record<string, Buffer> = {};
@@ -51,13 +52,35 @@ export async function checkDocs(page: Page, base: string): Promise<PageCheck> {
   const note = await page.eval<string>(`document.querySelector('.page-note')?.textContent ?? ''`);
   for (const words of ['X-Auth-Token', 'npm run token', 'openstack token issue']) if (!note.includes(words)) fail(`/docs: the note on authentication does not mention ${words}`);
 
+  screenshots['docs.png'] = await page.screenshot();
+
+  // "Try it out" with the token given to Authorize: the call goes out with X-Auth-Token and its answer is shown.
+  const op = '#operations-metadefs-listMetadefNamespaces';
+  try {
+    await page.eval(`void window.ui.preauthorizeApiKey('keystoneToken', ${JSON.stringify(token)})`);
+    await page.eval(`document.querySelector('${op} .opblock-summary-control').click()`);
+    await page.waitFor(`document.querySelector('${op} .try-out__btn')`, 'the Try it out button', 30_000);
+    await page.eval(`document.querySelector('${op} .try-out__btn').click()`);
+    await page.waitFor(`document.querySelector('${op} .execute')`, 'the Execute button', 30_000);
+    await page.eval(`document.querySelector('${op} .execute').click()`);
+    const answered = await page.waitFor<string>(`document.querySelector('${op} .live-responses-table tbody .response-col_status')?.textContent.trim()`, 'the live response', 30_000);
+    if (answered !== '200') fail(`"Try it out" on listMetadefNamespaces answered ${answered}`);
+    const tried = page.requests.filter((r) => new URL(r.url).pathname === '/v2/metadefs/namespaces');
+    if (tried.length !== 1) fail(`"Try it out" made ${tried.length} calls to /v2/metadefs/namespaces`);
+    else if (Object.entries(tried[0].headers).find(([k]) => k.toLowerCase() === 'x-auth-token')?.[1] !== token) fail('"Try it out" sent no X-Auth-Token');
+    if (page.requests.some((r) => r.url.includes(token))) fail('the token appeared in a URL');
+    notes.push(`Try it out on listMetadefNamespaces: ${answered}`);
+  } catch (e) {
+    fail(`"Try it out": ${(e as Error).message}`);
+  }
+
   // Every request stayed on the service (nothing from a CDN) and nothing was blocked or thrown.
   const origin = new URL(base).origin;
   const away = page.requests.filter((r) => !r.url.startsWith(origin) && !r.url.startsWith('data:') && r.url !== 'about:blank');
   if (away.length) fail(`/docs fetched from elsewhere: ${away.map((r) => r.url).join(', ')}`);
   if (page.problems.length) fail(`/docs reported problems: ${page.problems.join(' | ')}`);
 
-  screenshots['docs.png'] = await page.screenshot();
+  screenshots['docs-try-it-out.png'] = await page.screenshot({ selector: op });
   screenshots['docs-full.png'] = await page.screenshot({ full: true });
   return { failures, screenshots, notes };
 }

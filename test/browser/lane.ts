@@ -78,7 +78,7 @@ async function main(): Promise<{ docs: boolean; explorer: boolean }> {
     for (const f of headers.explorer) console.log(`browser-lane: /explorer headers FAILED: ${f}`);
 
     const docsPage = await browser.newPage();
-    const docs = (await run('/docs', () => checkDocs(docsPage, server!.url))) && headers.docs.length === 0;
+    const docs = (await run('/docs', () => checkDocs(docsPage, server!.url, token))) && headers.docs.length === 0;
     const explorerPage = await browser.newPage();
     const explorer = (await run('/explorer', () => checkExplorer(explorerPage, server!.url, token))) && headers.explorer.length === 0;
 
