@@ -132,6 +132,20 @@ export async function checkExplorer(page: Page, base: string, token: string): Pr
     screenshots['explorer.png'] = await page.screenshot({ selector: '#detail, #validate' });
   });
 
+  await step('validate a JSON map, and refuse a malformed one before any call', async () => {
+    await setSelect('rt-validate', 'OS::Glance::Image');
+    await page.eval(`document.getElementById('props').value = '{"hw_cpu_policy": "dedicated", "hw_cpu_thread_policy": "sometimes"}'; document.getElementById('run-validate').click();`);
+    await page.waitFor(`document.querySelectorAll('#verdicts tbody tr').length === 2 || document.getElementById('validate-status').classList.contains('error')`, 'the JSON verdicts', 30_000);
+    const statuses = await page.eval<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll('#verdicts tbody tr')].map((r) => [r.getAttribute('data-property'), r.getAttribute('data-status')]))`);
+    if (statuses['hw_cpu_policy'] !== 'valid' || statuses['hw_cpu_thread_policy'] !== 'invalid') fail(`a JSON map against OS::Glance::Image shows ${JSON.stringify(statuses)}`);
+    const calls = page.requests.length;
+    await page.eval(`document.getElementById('props').value = 'hw_cpu_policy dedicated'; document.getElementById('run-validate').click();`);
+    const message = await page.waitFor<string>(`document.getElementById('validate-status').classList.contains('error') && document.getElementById('validate-status').textContent`, 'the input error', 10_000);
+    if (!/key=value/.test(message)) fail(`a line without "=" says "${message}"`);
+    if (page.requests.length !== calls) fail('malformed input was sent to the API');
+    if (await page.eval<number>(`document.querySelectorAll('#verdicts tbody tr').length`)) fail('verdicts of the previous map are still shown after malformed input');
+  });
+
   await step('markup renders as text', async () => {
     await api(base, token, 'POST', '/v2/metadefs/namespaces', {
       namespace: MARKUP_NS,
