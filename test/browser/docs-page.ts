@@ -57,7 +57,14 @@ export async function checkDocs(page: Page, base: string, token: string): Promis
   // "Try it out" with the token given to Authorize: the call goes out with X-Auth-Token and its answer is shown.
   const op = '#operations-metadefs-listMetadefNamespaces';
   try {
-    await page.eval(`void window.ui.preauthorizeApiKey('keystoneToken', ${JSON.stringify(token)})`);
+    // As a user does: Authorize, type the token into keystoneToken's field, apply, close.
+    await page.eval(`document.querySelector('#swagger-ui .auth-wrapper .authorize').click()`);
+    await page.waitFor(`document.getElementById('api_key_value')`, 'the Authorize dialog', 30_000);
+    await page.eval(`document.getElementById('api_key_value').focus()`);
+    await page.send('Input.insertText', { text: token });
+    await page.eval(`document.getElementById('api_key_value').closest('form').querySelector('button[type=submit]').click()`);
+    await page.waitFor(`document.querySelector('.modal-ux .auth-container').textContent.includes('Logout')`, 'the token to be applied', 30_000);
+    await page.eval(`document.querySelector('.modal-ux .close-modal').click()`);
     await page.eval(`document.querySelector('${op} .opblock-summary-control').click()`);
     await page.waitFor(`document.querySelector('${op} .try-out__btn')`, 'the Try it out button', 30_000);
     await page.eval(`document.querySelector('${op} .try-out__btn').click()`);
@@ -69,6 +76,8 @@ export async function checkDocs(page: Page, base: string, token: string): Promis
     if (tried.length !== 1) fail(`"Try it out" made ${tried.length} calls to /v2/metadefs/namespaces`);
     else if (Object.entries(tried[0].headers).find(([k]) => k.toLowerCase() === 'x-auth-token')?.[1] !== token) fail('"Try it out" sent no X-Auth-Token');
     if (page.requests.some((r) => r.url.includes(token))) fail('the token appeared in a URL');
+    const kept = await page.eval<string>(`JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })`);
+    if (kept.includes(token)) fail('Swagger UI stored the token');
     notes.push(`Try it out on listMetadefNamespaces: ${answered}`);
   } catch (e) {
     fail(`"Try it out": ${(e as Error).message}`);
