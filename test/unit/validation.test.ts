@@ -89,7 +89,13 @@ test('string interpretation follows the consumers', () => {
   for (const v of ['2', 'truthy', '']) assert.equal(coerceScalar(v, 'boolean'), undefined, v);
   assert.equal(coerceScalar('4', 'integer'), 4);
   assert.equal(coerceScalar('-3', 'integer'), -3);
-  for (const v of ['4.5', '4e2', '0x10', '', '99999999999999999999']) assert.equal(coerceScalar(v, 'integer'), undefined, v);
+  for (const v of ['4.5', '4e2', '0x10', '', '1__0', '_1', '4\x1c']) assert.equal(coerceScalar(v, 'integer'), undefined, v);
+  // Python's int(), as Nova reads integers: underscores between digits, any script's digits, any size.
+  assert.equal(coerceScalar('1_000', 'integer'), 1000);
+  assert.equal(coerceScalar('\u0664\u0662', 'integer'), 42);
+  assert.equal(coerceScalar('\u00a0+7\u3000', 'integer'), 7);
+  assert.equal(coerceScalar('99999999999999999999', 'integer'), 2 ** 53);
+  assert.equal(coerceScalar('-99999999999999999999', 'integer'), -(2 ** 53));
   assert.equal(coerceScalar('1.5', 'number'), 1.5);
   assert.equal(coerceScalar('1e3', 'number'), 1000);
   for (const v of ['inf', 'nan', '1.2.3', '']) assert.equal(coerceScalar(v, 'number'), undefined, v);

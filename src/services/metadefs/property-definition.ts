@@ -63,7 +63,7 @@ function dedupe(values: unknown[]): unknown[] {
 /** The JSON schema a definition stands for (annotations dropped), for checking values against it. */
 export function valueSchema(def: PropertyDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(def)) if (!ANNOTATIONS.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(def)) if (!ANNOTATIONS.has(k) && !k.startsWith('x-')) out[k] = v;
   // upstream accepts repeated enum values (the standard corpus has some); JSON Schema does not
   if (Array.isArray(out.enum)) out.enum = dedupe(out.enum);
   const items = out.items as Record<string, unknown> | undefined;
@@ -96,6 +96,16 @@ export function assertValidPropertyDefinition(name: string, def: PropertyDefinit
   if (typeof def.pattern === 'string') {
     const why = patternProblem(def.pattern);
     if (why) throw bad(`'pattern' is refused: ${why}`);
+  }
+  const params = def['x-name-pattern'];
+  if (params !== undefined) {
+    if (!params || typeof params !== 'object' || Array.isArray(params)) throw bad("'x-name-pattern' must map parameter names to patterns");
+    for (const [param, pattern] of Object.entries(params)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(param)) throw bad(`'x-name-pattern' has the parameter name '${param}'; use letters, digits and _`);
+      if (!name.includes(`{${param}}`)) throw bad(`'x-name-pattern' describes {${param}}, which the name does not contain`);
+      const why = typeof pattern === 'string' ? patternProblem(pattern) : 'it is not a string';
+      if (why) throw bad(`the pattern of {${param}} in 'x-name-pattern' is refused: ${why}`);
+    }
   }
   const items = def.items as { type?: string; enum?: unknown[] } | undefined;
   if (items?.enum !== undefined && items.type === undefined) throw bad("'items.enum' needs 'items.type'");

@@ -292,42 +292,4 @@ export class CompileCache {
   }
 }
 
-/** The definitions of one consumer key, and its (shared, frozen) verdict when the value satisfies them all. */
-export interface KeyEntry {
-  defs: CompiledProperty[];
-  /** `defs[0].check` when it is the only definition (the usual case): one call on the hot path. */
-  only: ((raw: unknown) => string | null) | null;
-  valid: Readonly<{ status: 'valid'; namespace: string; object?: string; warning?: string }>;
-}
-
-/** Consumer key → every compiled definition that applies to it. */
-export type KeyIndex = Map<string, KeyEntry>;
-
-/**
- * The consumer keys of `namespaces` for `resourceType`: each association with that name and the
- * same properties_target (absent on both sides counts as equal) contributes `prefix + name`.
- */
-export function keyIndex(namespaces: Iterable<CompiledNamespace>, resourceType: string, target: string | null = null): KeyIndex {
-  const defs = new Map<string, CompiledProperty[]>();
-  for (const ns of namespaces) {
-    for (const a of ns.def.resource_type_associations ?? []) {
-      if (a.name !== resourceType || (a.properties_target ?? null) !== (target ?? null)) continue;
-      const prefix = a.prefix ?? '';
-      for (const p of ns.properties) {
-        const key = prefix + p.name;
-        const list = defs.get(key);
-        if (list) {
-          if (!list.includes(p)) list.push(p);
-        } else defs.set(key, [p]);
-      }
-    }
-  }
-  const index: KeyIndex = new Map();
-  for (const [key, list] of defs) {
-    const d = list[0];
-    const warning = list.map((x) => x.warning).filter(Boolean).join('; ');
-    const valid = Object.freeze({ status: 'valid' as const, namespace: d.namespace, ...(d.object ? { object: d.object } : {}), ...(warning ? { warning } : {}) });
-    index.set(key, { defs: list, only: list.length === 1 ? list[0].check : null, valid });
-  }
-  return index;
-}
+export { keyIndex, KeyIndex, type KeyEntry } from './key-index.js';
