@@ -120,7 +120,10 @@ function failure(fn: ValidateFunction, shown: unknown): string {
   return `${show(data)} ${describeError(e)}`;
 }
 
-function compileProperty(ajv: Ajv, namespace: string, name: string, def: PropertyDef, object?: string): CompiledProperty {
+/** Compiled schemas of one namespace by their JSON: families of keys share one rule (and one function). */
+type SchemaCache = Map<string, { fn: ValidateFunction | null; error?: string }>;
+
+function compileProperty(ajv: Ajv, shared: SchemaCache, namespace: string, name: string, def: PropertyDef, object?: string): CompiledProperty {
   const warnings: string[] = [];
   const type = def.type && TYPES.has(def.type) ? def.type : null;
   const operators = new Set((def.operators ?? []).filter((o) => typeof o === 'string'));
@@ -133,12 +136,18 @@ function compileProperty(ajv: Ajv, namespace: string, name: string, def: Propert
         delete schema.pattern;
       }
     }
-    try {
-      return ajv.compile(schema);
-    } catch (e) {
-      warnings.push(`the definition cannot be compiled (${(e as Error).message}); it is not checked`);
-      return null;
+    const key = JSON.stringify(schema);
+    let c = shared.get(key);
+    if (!c) {
+      try {
+        c = { fn: ajv.compile(schema) };
+      } catch (e) {
+        c = { fn: null, error: (e as Error).message };
+      }
+      shared.set(key, c);
     }
+    if (c.error !== undefined) warnings.push(`the definition cannot be compiled (${c.error}); it is not checked`);
+    return c.fn;
   };
 
   let check: (raw: unknown) => string | null;
@@ -264,9 +273,10 @@ export function definitionVersion(def: NamespaceDef): string {
 export function compileNamespace(def: NamespaceDef, version = definitionVersion(def)): CompiledNamespace {
   const ajv = new Ajv({ strict: false, allErrors: false, verbose: true, validateSchema: false, code: { regExp: re2Engine } });
   const properties: CompiledProperty[] = [];
-  for (const [name, p] of Object.entries(def.properties ?? {})) properties.push(compileProperty(ajv, def.namespace, name, p ?? {}));
+  const shared: SchemaCache = new Map();
+  for (const [name, p] of Object.entries(def.properties ?? {})) properties.push(compileProperty(ajv, shared, def.namespace, name, p ?? {}));
   for (const obj of def.objects ?? []) {
-    for (const [name, p] of Object.entries(obj.properties ?? {})) properties.push(compileProperty(ajv, def.namespace, name, p ?? {}, obj.name));
+    for (const [name, p] of Object.entries(obj.properties ?? {})) properties.push(compileProperty(ajv, shared, def.namespace, name, p ?? {}, obj.name));
   }
   return { name: def.namespace, version, def, properties };
 }

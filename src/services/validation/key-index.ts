@@ -28,8 +28,21 @@ interface Template {
   /** Literal text every matching key starts and ends with (a cheap test before the RE2 match). */
   head: string;
   tail: string;
-  re: RE2JS;
+  /** Compiled on first use: most templates of a family never see a key that passes head and tail. */
+  source: string;
+  re?: RE2JS | null;
   prop: CompiledProperty;
+}
+
+function matches(t: Template, key: string): boolean {
+  if (t.re === undefined) {
+    try {
+      t.re = RE2JS.compile(t.source);
+    } catch {
+      t.re = null; // a parameter pattern RE2 cannot run: the template covers no key (the loader refuses such files)
+    }
+  }
+  return t.re !== null && t.re.test(key);
 }
 
 /** Keys matched against templates, remembered (with misses) up to this many, then forgotten. */
@@ -93,7 +106,7 @@ export class KeyIndex extends Map<string, KeyEntry> {
   private matching(key: string): Template[] {
     const out: Template[] = [];
     for (const t of this.templates) {
-      if (key.length >= t.head.length + t.tail.length && key.startsWith(t.head) && key.endsWith(t.tail) && t.re.test(key)) out.push(t);
+      if (key.length >= t.head.length + t.tail.length && key.startsWith(t.head) && key.endsWith(t.tail) && matches(t, key)) out.push(t);
     }
     return out;
   }
@@ -114,11 +127,6 @@ export class KeyIndex extends Map<string, KeyEntry> {
   override has(key: string): boolean {
     return this.get(key) !== undefined;
   }
-
-  /** The templated definitions, as `prefix + name` with their parameters (for reports). */
-  templateCount(): number {
-    return this.templates.length;
-  }
 }
 
 /**
@@ -136,11 +144,7 @@ export function keyIndex(namespaces: Iterable<CompiledNamespace>, resourceType: 
         const params = nameParameters(p);
         if (params) {
           const t = templateRegex(prefix, p.name, params);
-          try {
-            templates.push({ head: t.head, tail: t.tail, re: RE2JS.compile(t.source), prop: p });
-          } catch {
-            // a parameter pattern RE2 cannot run: the definition covers no key (the loader refuses such files)
-          }
+          templates.push({ head: t.head, tail: t.tail, source: t.source, prop: p });
           continue;
         }
         const key = prefix + p.name;
