@@ -12,7 +12,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { defaultCorpusDirs } from '../../src/services/metadefs/index.js';
 import { PROJECT_ROOT } from '../../src/openapi.js';
-import { driftReport, formatDrift } from './drift.js';
+import { driftReport, formatDrift, readDirs } from './drift.js';
+import { formatImageReport, imageReport, IMAGE_RESOURCE_TYPE } from './image.js';
 import { writeNovaCorpus } from './import.js';
 import { DEFAULT_PYTHON, NovaUnavailable, readInstalledRegistry, readSnapshot, SNAPSHOT, type NovaRegistry } from './registry.js';
 
@@ -65,8 +66,8 @@ export async function runNovaCommand(command: 'import-nova' | 'drift', args: str
     return 2;
   }
   const rt = o.get('--resource-type')?.[0] ?? 'OS::Nova::Flavor';
-  if (rt !== 'OS::Nova::Flavor') {
-    process.stderr.write(`drift compares Nova's flavor extra-spec validators: --resource-type must be OS::Nova::Flavor\n`);
+  if (rt !== 'OS::Nova::Flavor' && rt !== IMAGE_RESOURCE_TYPE) {
+    process.stderr.write(`drift compares Nova's flavor extra-spec validators (OS::Nova::Flavor) or the image properties it reads (${IMAGE_RESOURCE_TYPE}), not ${rt}\n`);
     return 2;
   }
   let nova: NovaRegistry | null = null;
@@ -84,6 +85,11 @@ export async function runNovaCommand(command: 'import-nova' | 'drift', args: str
   }
   const setting = process.env.METADEFS_AUTOLOAD_DIR;
   const dirs = o.get('--dir') ?? (setting ? setting.split(':').filter(Boolean) : defaultCorpusDirs());
+  if (rt === IMAGE_RESOURCE_TYPE) {
+    const r = imageReport(readDirs(dirs), nova);
+    process.stdout.write(format === 'json' ? JSON.stringify({ resource_type: rt, nova_version: nova.nova_version, nova_source: source, ...r }, null, 2) + '\n' : formatImageReport(r, `Nova ${nova.nova_version}, ${source}`) + '\n');
+    return r.drift ? 1 : 0;
+  }
   const report = driftReport({ dirs, nova, novaSource: source, resourceType: rt });
   process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatDrift(report) + '\n');
   return report.drift ? 1 : 0;

@@ -14,6 +14,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NamespaceDef, PropertyDef } from '../../src/services/validation/definitions.js';
+import { imageNamespaceFor } from './image.js';
 import type { NovaRegistry, NovaValidator } from './registry.js';
 
 export const RESOURCE_TYPE = 'OS::Nova::Flavor';
@@ -100,7 +101,8 @@ export function writeNovaCorpus(dir: string, registry: NovaRegistry, date: strin
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
   const out: ImportResult = { files: [] };
-  for (const { file, ns } of namespacesFor(registry, date)) {
+  const image = registry.image_properties ? [{ file: 'nova-image-properties.json', ns: imageNamespaceFor(registry, date) }] : [];
+  for (const { file, ns } of [...namespacesFor(registry, date), ...image]) {
     writeFileSync(join(dir, file), JSON.stringify(ns, null, 2) + '\n');
     out.files.push({ file, namespace: ns.namespace, properties: Object.keys(ns.properties ?? {}).length });
   }

@@ -6,7 +6,8 @@
  *   start loads → for every fixed-name validator of Nova's registry, and two sampled names of
  *   every parameterised one, values on both sides of its rule → POST
  *   /v2/metadefs/resource_types/OS::Nova::Flavor/validate/batch → compared with Nova's verdict on
- *   the same key and value. Then the drift report against the checked-in snapshot.
+ *   the same key and value. Then the drift report against the checked-in snapshot, for flavor
+ *   extra specs and for the image properties Nova reads as enums and integers.
  *
  * Run with `npm run test:nova`. The last line is `nova agreement: K/N keys, A/V verdicts`: fixed
  * names the catalogue knows, and agreeing verdicts among the keys it knows (families included).
@@ -20,7 +21,8 @@
 import { startEmbeddedMongo } from '../../src/db/embedded.js';
 import { defaultCorpusDirs } from '../../src/services/metadefs/index.js';
 import { DEFAULT_PYTHON, NovaUnavailable, novaVerdicts, readInstalledRegistry, readSnapshot, type NovaRegistry } from '../../scripts/nova/registry.js';
-import { driftReport, formatDrift } from '../../scripts/nova/drift.js';
+import { driftReport, formatDrift, readDirs } from '../../scripts/nova/drift.js';
+import { formatImageReport, imageReport } from '../../scripts/nova/image.js';
 import { call } from '../helpers/server.js';
 import { buildCases, type Case } from './cases.js';
 
@@ -105,6 +107,13 @@ try {
     const current = JSON.stringify(snapshot.validators) === JSON.stringify(registry.validators) && snapshot.nova_version === registry.nova_version;
     log(current ? `the snapshot matches the installed Nova ${registry.nova_version}` : `the snapshot (Nova ${snapshot.nova_version}) differs from the installed Nova ${registry.nova_version}: run npm run metadefs -- import-nova`);
     if (report.drift || !current) code = 1;
+    // Image properties Nova reads as enums and integers (ImageMetaProps), from the same snapshot.
+    const image = imageReport(readDirs(dirs.split(':')), snapshot);
+    const imageLines = formatImageReport(image, 'snapshot').split('\n');
+    log(`image: ${imageLines[0]}`);
+    for (const i of image.items.filter((x) => x.status === 'missing' || x.status === 'differs')) log(`image: ${i.key} ${i.status}${i.detail ? `: ${i.detail}` : ''}`);
+    log(`image: ${imageLines[imageLines.length - 1]}`);
+    if (image.drift) code = 1;
   }
   console.log(`nova agreement: ${known.size}/${fixedNames.length} keys, ${agree}/${compared} verdicts`);
 } finally {

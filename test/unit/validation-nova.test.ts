@@ -6,7 +6,11 @@ import { evaluate } from '../../src/services/validation/evaluate.js';
 import { templateRegex } from '../../src/services/validation/key-index.js';
 import { assertValidPropertyDefinition } from '../../src/services/metadefs/property-definition.js';
 import { anchored, propertyFor, splitName } from '../../scripts/nova/import.js';
-import { ruleDifferences } from '../../scripts/nova/drift.js';
+import { driftReport, ruleDifferences } from '../../scripts/nova/drift.js';
+import { imageReport } from '../../scripts/nova/image.js';
+import { readDirs } from '../../scripts/nova/drift.js';
+import { readSnapshot } from '../../scripts/nova/registry.js';
+import { defaultCorpusDirs } from '../../src/services/metadefs/index.js';
 import type { NamespaceDef } from '../../src/services/validation/definitions.js';
 
 const FLAVOR = 'OS::Nova::Flavor';
@@ -106,4 +110,28 @@ test('import-nova: names split at the prefix, Nova rules become definitions', ()
   const both = { ...v, deprecated: false, value: { type: 'str' as const, pattern: 'a|b', enum: ['c'] } };
   assert.deepEqual(propertyFor(both), { title: 'os:monitors', type: 'string', pattern: '^(?:a|b)$', 'x-authority': 'nova' });
   assert.deepEqual(ruleDifferences({ title: 'x', type: 'integer', minimum: 1, operators: ['<or>'] }, propertyFor(v)), ['maximum null where Nova has 8', "operators <or>, which Nova's validator does not read"]);
+});
+
+test('drift against the checked-in snapshot: the standard namespaces alone drift, with the Nova-derived ones they do not', () => {
+  const snapshot = readSnapshot();
+  assert.ok(snapshot, 'etc/nova/registry.json is checked in');
+  const [std] = defaultCorpusDirs();
+  const before = driftReport({ dirs: [std], nova: snapshot, novaSource: 'snapshot' });
+  assert.equal(before.drift, true);
+  assert.ok(before.missing.some((i) => i.key === 'hw:cpu_realtime'));
+  assert.ok(before.missing.some((i) => i.key === 'trait{group}:HW_CPU_X86_AVX2'));
+  assert.ok(before.different.some((i) => i.key === 'hw:cpu_policy' && i.namespace === 'OS::Compute::CPUPinning'));
+  assert.ok(before.only_metadefs.some((i) => i.key === 'hw:cpu_max_sockets' && i.nova === 'refuses as unknown'));
+  const after = driftReport({ dirs: defaultCorpusDirs(), nova: snapshot, novaSource: 'snapshot' });
+  assert.deepEqual([after.drift, after.missing, after.different], [false, [], []]);
+  assert.ok(after.outranked.some((i) => i.key === 'hw:cpu_policy' && i.namespace === 'OS::Compute::CPUPinning'));
+  const fixedNames = snapshot.validators.filter((v) => !v.parameters.length).length;
+  assert.equal(fixedNames, 108);
+
+  const imgBefore = imageReport(readDirs([std]), snapshot);
+  const imgAfter = imageReport(readDirs(defaultCorpusDirs()), snapshot);
+  assert.equal(imgBefore.drift, true);
+  assert.equal(imgBefore.items.find((i) => i.key === 'hw_cpu_policy')!.status, 'differs');
+  assert.equal(imgAfter.drift, false);
+  assert.equal(imgAfter.items.find((i) => i.key === 'hw_cpu_policy')!.status, 'agrees');
 });
