@@ -83,3 +83,15 @@ test('a namespace created through the API can use x-name-pattern; a bad one is r
   assert.equal(bad.status, 400, bad.text);
   assert.match(bad.text, /x-name-pattern/);
 });
+
+test('glanceclient accepts Nova-derived properties: the served property schema admits x- keys', async () => {
+  const schema = await call(s.url, 'GET', '/v2/schemas/metadefs/property', { token: admin });
+  assert.equal(schema.status, 200);
+  assert.equal(schema.body.additionalProperties, false);
+  assert.deepEqual(schema.body.patternProperties, { '^x-': {} });
+  const p = await call(s.url, 'GET', '/v2/metadefs/namespaces/OS::Nova::ExtraSpecs::unprefixed/properties/hide_hypervisor_id', { token: admin });
+  assert.equal(p.status, 200, p.text);
+  const extra = Object.keys(p.body).filter((k) => !(k in schema.body.properties));
+  assert.deepEqual(extra.sort(), ['x-authority', 'x-deprecated']);
+  for (const k of extra) assert.match(k, new RegExp(Object.keys(schema.body.patternProperties)[0]));
+});
