@@ -21,7 +21,7 @@ const PARAMETER_POOL = ['', '0', '12', '_gpu1', 'G-2', 'CUSTOM', 'X_1', ':vendor
 /** Candidate values for pattern rules: Nova's verdict on each decides which side it is on. */
 const PATTERN_POOL = ['0', '1', '0-3', '0-3,^2', '^1', '1,2', '1-', 'large', 'small', 'any', '2048', '2MB', '1GiB', '4k', '1Gbit', 'x', 'Large', '', 'a1:2', 'alias_1:2', 'a:1, b:2', 'a:1,', 'pmem_a,pmem_b', 'pmem-a', '1.2', 'maybe'];
 
-const BOOL_VALUES = ['true', 'False', '1', '0', 'yes', 'NO', 'on', 'off', 't', 'n', ' True ', 'maybe', '2', ''];
+const BOOL_VALUES = ['true', 'False', '1', '0', 'yes', 'NO', 'on', 'off', 't', 'n', ' True ', 'yes\x1c', '\ufefftrue', 'maybe', '2', ''];
 
 function fullMatch(pattern: string, s: string): boolean {
   return RE2JS.compile(`^(?:${pattern})$`).test(s);
@@ -48,7 +48,7 @@ function values(v: NovaValidator): string[] {
   const r = v.value;
   if (r.type === 'bool') return BOOL_VALUES;
   if (r.type === 'int') {
-    const out = ['4', '-1', '0', 'abc', '4.5', '', ' 8 ', '+3', '1_000', '0x10', 'maybe'];
+    const out = ['4', '-1', '0', 'abc', '4.5', '', ' 8 ', '+3', '1_000', '1__0', '0x10', '\u0664', '\u00a04', '4\x1c', '99999999999999999999', 'maybe'];
     for (const b of [r.min, r.max]) if (b !== undefined) out.push(String(b), String(b - 1), String(b + 1));
     return [...new Set(out)];
   }

@@ -86,7 +86,9 @@ test('top-level valid is false when any property is invalid, true with unknowns'
 test('string interpretation follows the consumers', () => {
   for (const v of ['1', 't', 'TRUE', ' on ', 'Y', 'yes']) assert.equal(coerceScalar(v, 'boolean'), true, v);
   for (const v of ['0', 'f', 'False', 'off', 'n', 'NO']) assert.equal(coerceScalar(v, 'boolean'), false, v);
-  for (const v of ['2', 'truthy', '']) assert.equal(coerceScalar(v, 'boolean'), undefined, v);
+  for (const v of ['2', 'truthy', '', '\ufefftrue']) assert.equal(coerceScalar(v, 'boolean'), undefined, v);
+  // oslo strips as Python's str.strip(): \x1c-\x1f are blanks there, U+FEFF is not.
+  assert.equal(coerceScalar('yes\x1c', 'boolean'), true);
   assert.equal(coerceScalar('4', 'integer'), 4);
   assert.equal(coerceScalar('-3', 'integer'), -3);
   for (const v of ['4.5', '4e2', '0x10', '', '1__0', '_1', '4\x1c']) assert.equal(coerceScalar(v, 'integer'), undefined, v);

@@ -25,6 +25,8 @@ const FALSE = new Set(['0', 'f', 'false', 'off', 'n', 'no']);
 const INTEGER = /^[+-]?\d+$/;
 /** Blanks Python's int() skips: ASCII whitespace, and non-ASCII characters str.isspace() accepts. */
 const PY_INT_BLANK = /^[ \t\n\v\f\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\v\f\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/** Blanks Python's str.strip() removes (what oslo's bool_from_string strips): also \x1c-\x1f, not \ufeff. */
+const PY_STRIP = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 /** Sign, then digits of any script with single underscores between them. */
 const PY_INT = /^([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)$/u;
 const DECIMAL = /\p{Nd}/u;
@@ -38,7 +40,7 @@ export function coerceScalar(raw: unknown, type: string | null | undefined): unk
   if (typeof raw !== 'string') return raw;
   switch (type) {
     case 'boolean': {
-      const v = raw.trim().toLowerCase();
+      const v = raw.replace(PY_STRIP, '').toLowerCase();
       if (TRUE.has(v)) return true;
       if (FALSE.has(v)) return false;
       return undefined;
