@@ -5,7 +5,10 @@
  *   npm run metadefs -- load DIR [--merge [--prefer-new | --overwrite]]
  *   npm run metadefs -- export DIR
  *   npm run metadefs -- unload
+ *   npm run metadefs -- import-nova [--nova-python PATH] [--out DIR]
+ *   npm run metadefs -- drift [--resource-type OS::Nova::Flavor] [--nova-python PATH] [--dir DIR ...] [--format json]
  *
+ * `import-nova` and `drift` need no database: see scripts/nova/cli.ts.
  * `load` validates every file first and loads nothing when one is malformed (exit 1).
  */
 import { loadConfig, ConfigError } from '../src/config/config.js';
@@ -17,7 +20,9 @@ import { MetadefService, CorpusError } from '../src/services/metadefs/index.js';
 
 const USAGE = `usage: npm run metadefs -- load DIR [--merge [--prefer-new | --overwrite]]
        npm run metadefs -- export DIR
-       npm run metadefs -- unload`;
+       npm run metadefs -- unload
+       npm run metadefs -- import-nova [--nova-python PATH] [--out DIR]
+       npm run metadefs -- drift [--resource-type RT] [--nova-python PATH] [--dir DIR ...] [--format json]`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`${message}\n`);
@@ -25,6 +30,10 @@ function fail(message: string, code = 2): never {
 }
 
 const args = process.argv.slice(2);
+if (args[0] === 'import-nova' || args[0] === 'drift') {
+  const { runNovaCommand } = await import('./nova/cli.js');
+  process.exit(await runNovaCommand(args[0], args.slice(1), USAGE));
+}
 const flags = new Set(args.filter((a) => a.startsWith('--')));
 const [command, dir, ...extra] = args.filter((a) => !a.startsWith('--'));
 for (const f of flags) if (!['--merge', '--prefer-new', '--overwrite'].includes(f)) fail(`unknown option ${f}\n${USAGE}`);

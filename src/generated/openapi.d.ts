@@ -1292,6 +1292,9 @@ export interface components {
             uniqueItems?: boolean;
             additionalItems?: boolean;
             required?: string[];
+            "x-name-pattern"?: components["schemas"]["MetadefNamePattern"];
+            "x-authority"?: components["schemas"]["MetadefAuthority"];
+            "x-deprecated"?: components["schemas"]["MetadefDeprecated"];
         };
         /** @description A property definition with its name. */
         MetadefProperty: {
@@ -1314,7 +1317,32 @@ export interface components {
             uniqueItems?: boolean;
             additionalItems?: boolean;
             required?: string[];
+            "x-name-pattern"?: components["schemas"]["MetadefNamePattern"];
+            "x-authority"?: components["schemas"]["MetadefAuthority"];
+            "x-deprecated"?: components["schemas"]["MetadefDeprecated"];
         };
+        /**
+         * @description Extension of this service (upstream Glance has no such field; its clients ignore it). The
+         *     property name is a template: each `{param}` placeholder named here stands for text that
+         *     fully matches the parameter's pattern (RE2 syntax). With prefix `hw:`, the property
+         *     `numa_cpus.{num}` and `{"num": "\\d+"}` cover the keys `hw:numa_cpus.0`, `hw:numa_cpus.12`, ...
+         *     Property validation matches templates when no exact definition covers a key.
+         * @example {
+         *       "num": "\\d+"
+         *     }
+         */
+        MetadefNamePattern: {
+            [key: string]: string;
+        };
+        /**
+         * @description Extension of this service (ignored by upstream clients). The consumer whose current rule the
+         *     definition states, e.g. `nova` for the definitions derived from Nova's extra-spec validators
+         *     (etc/metadefs-nova). When definitions with and without an authority cover the same key,
+         *     property validation checks only those with one; listings show all of them.
+         */
+        MetadefAuthority: string;
+        /** @description Extension of this service (ignored by upstream clients). The consumer has deprecated the key. */
+        MetadefDeprecated: boolean;
         MetadefPropertyMap: {
             [key: string]: components["schemas"]["MetadefPropertyDefinition"];
         };

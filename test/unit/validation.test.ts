@@ -86,10 +86,18 @@ test('top-level valid is false when any property is invalid, true with unknowns'
 test('string interpretation follows the consumers', () => {
   for (const v of ['1', 't', 'TRUE', ' on ', 'Y', 'yes']) assert.equal(coerceScalar(v, 'boolean'), true, v);
   for (const v of ['0', 'f', 'False', 'off', 'n', 'NO']) assert.equal(coerceScalar(v, 'boolean'), false, v);
-  for (const v of ['2', 'truthy', '']) assert.equal(coerceScalar(v, 'boolean'), undefined, v);
+  for (const v of ['2', 'truthy', '', '\ufefftrue']) assert.equal(coerceScalar(v, 'boolean'), undefined, v);
+  // oslo strips as Python's str.strip(): \x1c-\x1f are blanks there, U+FEFF is not.
+  assert.equal(coerceScalar('yes\x1c', 'boolean'), true);
   assert.equal(coerceScalar('4', 'integer'), 4);
   assert.equal(coerceScalar('-3', 'integer'), -3);
-  for (const v of ['4.5', '4e2', '0x10', '', '99999999999999999999']) assert.equal(coerceScalar(v, 'integer'), undefined, v);
+  for (const v of ['4.5', '4e2', '0x10', '', '1__0', '_1', '4\x1c']) assert.equal(coerceScalar(v, 'integer'), undefined, v);
+  // Python's int(), as Nova reads integers: underscores between digits, any script's digits, any size.
+  assert.equal(coerceScalar('1_000', 'integer'), 1000);
+  assert.equal(coerceScalar('\u0664\u0662', 'integer'), 42);
+  assert.equal(coerceScalar('\u00a0+7\u3000', 'integer'), 7);
+  assert.equal(coerceScalar('99999999999999999999', 'integer'), 2 ** 53);
+  assert.equal(coerceScalar('-99999999999999999999', 'integer'), -(2 ** 53));
   assert.equal(coerceScalar('1.5', 'number'), 1.5);
   assert.equal(coerceScalar('1e3', 'number'), 1000);
   for (const v of ['inf', 'nan', '1.2.3', '']) assert.equal(coerceScalar(v, 'number'), undefined, v);

@@ -15,10 +15,19 @@ type Ops =
   | 'getMetadefPropertiesSchema' | 'getMetadefResourceTypeSchema' | 'getMetadefResourceTypesSchema' | 'getMetadefTagSchema' | 'getMetadefTagsSchema';
 
 const schemaCache = new Map<string, unknown>();
-/** The schema documents in schemas/metadefs/ (upstream's, unchanged). */
+/**
+ * The schema documents in schemas/metadefs/ (upstream's files, unchanged). The property schema is
+ * served with `x-` keys allowed: property definitions may carry this service's extensions
+ * (`x-name-pattern`, `x-authority`, `x-deprecated`), and glanceclient checks each property it shows
+ * or lists against this schema, which otherwise forbids any key it does not name.
+ */
 function schemaFile(name: string) {
   return () => {
-    if (!schemaCache.has(name)) schemaCache.set(name, JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metadefs', `${name}.json`), 'utf8')));
+    if (!schemaCache.has(name)) {
+      const doc = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metadefs', `${name}.json`), 'utf8')) as Record<string, unknown>;
+      if (name === 'property') doc.patternProperties = { '^x-': {} };
+      schemaCache.set(name, doc);
+    }
     return { status: 200, body: schemaCache.get(name) };
   };
 }

@@ -80,8 +80,17 @@ export class MetadefService {
 }
 
 /**
- * Builds the service, creates its indexes and seeds resource types; loads METADEFS_AUTOLOAD_DIR
- * if set, or etc/metadefs when running on the embedded store (no MONGODB_URI).
+ * What the zero-config start (embedded store, no MONGODB_URI) loads: the standard namespaces
+ * Glance ships (etc/metadefs) and the ones derived from Nova's extra-spec validators
+ * (etc/metadefs-nova, written by `npm run metadefs -- import-nova`).
+ */
+export function defaultCorpusDirs(): string[] {
+  return [join(PROJECT_ROOT, 'etc', 'metadefs'), join(PROJECT_ROOT, 'etc', 'metadefs-nova')];
+}
+
+/**
+ * Builds the service, creates its indexes and seeds resource types; loads the directories of
+ * METADEFS_AUTOLOAD_DIR (separated by ':') if set, or `defaultCorpusDirs()` on the embedded store.
  */
 export async function createMetadefService(deps: {
   db: Db;
@@ -92,10 +101,10 @@ export async function createMetadefService(deps: {
 }): Promise<MetadefService> {
   const s = new MetadefService({ ...deps, cacheCheckMs: deps.config.METADEF_CACHE_CHECK_MS });
   await s.init();
-  // zero-config start (embedded store): the standard namespaces shipped in etc/metadefs
-  const dir = deps.config.METADEFS_AUTOLOAD_DIR ?? (deps.config.MONGODB_URI ? null : join(PROJECT_ROOT, 'etc', 'metadefs'));
-  if (dir) {
-    if (!existsSync(dir)) deps.log.warn({ dir }, 'METADEFS_AUTOLOAD_DIR does not exist: no metadata definitions loaded');
+  const setting = deps.config.METADEFS_AUTOLOAD_DIR;
+  const dirs = setting !== null ? setting.split(':').filter(Boolean) : deps.config.MONGODB_URI ? [] : defaultCorpusDirs();
+  for (const dir of dirs) {
+    if (!existsSync(dir)) deps.log.warn({ dir }, 'METADEFS_AUTOLOAD_DIR does not exist: no metadata definitions loaded from it');
     else {
       const r = await s.loadCorpus(dir);
       deps.log.info({ dir, ...r }, `metadata definitions: ${r.created} namespaces loaded, ${r.skipped} already present`);

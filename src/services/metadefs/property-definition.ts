@@ -18,6 +18,8 @@ const ARRAYISH = ['items', 'minItems', 'maxItems', 'uniqueItems', 'additionalIte
 const ANNOTATIONS = new Set(['name', 'title', 'description', 'operators', 'readonly', 'default', 'required']);
 
 const PATTERN_MAX = 1000;
+/** Most remembered pattern verdicts and compiled checkers (each map is cleared when full). */
+const COMPILED_MAX = 2000;
 
 /**
  * Why `pattern` cannot be accepted, or null.
@@ -32,6 +34,19 @@ const PATTERN_MAX = 1000;
  */
 export function patternProblem(pattern: string): string | null {
   if (pattern.length > PATTERN_MAX) return `it is longer than ${PATTERN_MAX} characters`;
+  // Corpora repeat patterns (every key of a family has the same name parameters): judge each once.
+  let why = judged.get(pattern);
+  if (why === undefined) {
+    why = judgePattern(pattern);
+    if (judged.size >= COMPILED_MAX) judged.clear();
+    judged.set(pattern, why);
+  }
+  return why;
+}
+
+const judged = new Map<string, string | null>();
+
+function judgePattern(pattern: string): string | null {
   try {
     new RegExp(pattern);
   } catch (e) {
@@ -50,6 +65,26 @@ const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: true, cod
   return { test: (s: string) => re.test(s) };
 }) as never } });
 
+/**
+ * Compiled checkers by schema JSON. Corpora repeat the same rule many times (Nova's trait family
+ * is hundreds of keys with one enum), and ajv keeps every schema object it compiles: reusing the
+ * function by content keeps loads fast and memory bounded.
+ */
+const compiled = new Map<string, ReturnType<Ajv['compile']>>();
+function compile(schema: Record<string, unknown>): ReturnType<Ajv['compile']> {
+  const key = JSON.stringify(schema);
+  let fn = compiled.get(key);
+  if (!fn) {
+    if (compiled.size >= COMPILED_MAX) {
+      compiled.clear();
+      ajv.removeSchema();
+    }
+    fn = ajv.compile(schema);
+    compiled.set(key, fn);
+  }
+  return fn;
+}
+
 function dedupe(values: unknown[]): unknown[] {
   const seen = new Set<string>();
   return values.filter((v) => {
@@ -63,7 +98,7 @@ function dedupe(values: unknown[]): unknown[] {
 /** The JSON schema a definition stands for (annotations dropped), for checking values against it. */
 export function valueSchema(def: PropertyDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(def)) if (!ANNOTATIONS.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(def)) if (!ANNOTATIONS.has(k) && !k.startsWith('x-')) out[k] = v;
   // upstream accepts repeated enum values (the standard corpus has some); JSON Schema does not
   if (Array.isArray(out.enum)) out.enum = dedupe(out.enum);
   const items = out.items as Record<string, unknown> | undefined;
@@ -97,6 +132,16 @@ export function assertValidPropertyDefinition(name: string, def: PropertyDefinit
     const why = patternProblem(def.pattern);
     if (why) throw bad(`'pattern' is refused: ${why}`);
   }
+  const params = def['x-name-pattern'];
+  if (params !== undefined) {
+    if (!params || typeof params !== 'object' || Array.isArray(params)) throw bad("'x-name-pattern' must map parameter names to patterns");
+    for (const [param, pattern] of Object.entries(params)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(param)) throw bad(`'x-name-pattern' has the parameter name '${param}'; use letters, digits and _`);
+      if (!name.includes(`{${param}}`)) throw bad(`'x-name-pattern' describes {${param}}, which the name does not contain`);
+      const why = typeof pattern === 'string' ? patternProblem(pattern) : 'it is not a string';
+      if (why) throw bad(`the pattern of {${param}} in 'x-name-pattern' is refused: ${why}`);
+    }
+  }
   const items = def.items as { type?: string; enum?: unknown[] } | undefined;
   if (items?.enum !== undefined && items.type === undefined) throw bad("'items.enum' needs 'items.type'");
   if (Array.isArray(def.enum)) {
@@ -104,14 +149,14 @@ export function assertValidPropertyDefinition(name: string, def: PropertyDefinit
   }
 
   try {
-    ajv.compile(valueSchema(def));
+    compile(valueSchema(def));
   } catch (e) {
     throw bad(`it is not a valid schema (${(e as Error).message})`);
   }
   if (Array.isArray(def.enum)) {
     const schema = valueSchema(def);
     delete schema.enum;
-    const check = ajv.compile(schema);
+    const check = compile(schema);
     for (const v of def.enum) if (!check(v)) throw bad(`the enum value ${JSON.stringify(v)} is not a valid '${type}' value (${ajv.errorsText(check.errors)})`);
   }
   // The default must have the property's type and bounds; it need not be among the enum
@@ -119,7 +164,7 @@ export function assertValidPropertyDefinition(name: string, def: PropertyDefinit
   if ('default' in def && def.default !== null) {
     const schema = valueSchema(def);
     delete schema.enum;
-    const check = ajv.compile(schema);
+    const check = compile(schema);
     if (!check(def.default)) throw bad(`the default ${JSON.stringify(def.default)} does not satisfy the definition (${ajv.errorsText(check.errors, { dataVar: 'default' })})`);
   }
 }

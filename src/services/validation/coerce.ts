@@ -8,8 +8,10 @@
  * - boolean: oslo.utils `bool_from_string(strict=True)`, which Nova uses for extra specs and
  *   image properties: `1 t true on y yes` / `0 f false off n no`, case-insensitive, surrounding
  *   blanks ignored. Anything else is not a boolean.
- * - integer: an optional sign and decimal digits (`"4"`, `"-1"`, `"+8"`), blanks around allowed,
- *   as Python's `int()` reads them; `"4.5"`, `"4e2"`, `"0x10"` and `""` are not integers.
+ * - integer: as Python's `int(text)`, which Nova uses: blanks around, an optional sign, decimal
+ *   digits (any script's, `"٤"` is 4) with single underscores between them (`"1_000"`); `"4.5"`,
+ *   `"4e2"`, `"0x10"` and `""` are not integers. Any size is an integer; beyond ±2^53 the value is
+ *   read as ±2^53, which keeps every comparison with a safe-integer bound exact.
  * - number: a decimal number with optional fraction and exponent (`"1.5"`, `"-2"`, `"1e3"`);
  *   `inf`/`nan` are refused (a definition bound could not be applied to them).
  * - string: the text as given.
@@ -21,6 +23,14 @@
 const TRUE = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
 const FALSE = new Set(['0', 'f', 'false', 'off', 'n', 'no']);
 const INTEGER = /^[+-]?\d+$/;
+/** Blanks Python's int() skips: ASCII whitespace, and non-ASCII characters str.isspace() accepts. */
+const PY_INT_BLANK = /^[ \t\n\v\f\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\v\f\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/** Blanks Python's str.strip() removes (what oslo's bool_from_string strips): also \x1c-\x1f, not \ufeff. */
+const PY_STRIP = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+/** Sign, then digits of any script with single underscores between them. */
+const PY_INT = /^([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)$/u;
+const DECIMAL = /\p{Nd}/u;
+const LIMIT = 2 ** 53;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export type ScalarType = 'string' | 'integer' | 'number' | 'boolean';
@@ -30,17 +40,13 @@ export function coerceScalar(raw: unknown, type: string | null | undefined): unk
   if (typeof raw !== 'string') return raw;
   switch (type) {
     case 'boolean': {
-      const v = raw.trim().toLowerCase();
+      const v = raw.replace(PY_STRIP, '').toLowerCase();
       if (TRUE.has(v)) return true;
       if (FALSE.has(v)) return false;
       return undefined;
     }
-    case 'integer': {
-      const v = raw.trim();
-      if (!INTEGER.test(v)) return undefined;
-      const n = Number(v);
-      return Number.isSafeInteger(n) ? n : undefined;
-    }
+    case 'integer':
+      return pythonInt(raw);
     case 'number': {
       const v = raw.trim();
       if (!NUMBER.test(v)) return undefined;
@@ -50,6 +56,35 @@ export function coerceScalar(raw: unknown, type: string | null | undefined): unk
     default:
       return raw;
   }
+}
+
+/**
+ * The value of a decimal digit of any script: Unicode keeps each script's digits 0-9 in
+ * contiguous runs of ten, so the offset from the start of the run of digits around it tells.
+ */
+const digitValues = new Map<number, number>();
+function digitValue(ch: string): number {
+  const cp = ch.codePointAt(0)!;
+  if (cp < 128) return cp - 48;
+  let v = digitValues.get(cp); // at most the few hundred decimal digits Unicode has
+  if (v === undefined) {
+    let start = cp;
+    while (start > 0 && DECIMAL.test(String.fromCodePoint(start - 1))) start--;
+    v = (cp - start) % 10;
+    digitValues.set(cp, v);
+  }
+  return v;
+}
+
+/** Python's `int(text)` (see above), or undefined where it raises ValueError. */
+function pythonInt(raw: string): number | undefined {
+  const m = PY_INT.exec(raw.replace(PY_INT_BLANK, ''));
+  if (!m) return undefined;
+  let digits = m[2].replace(/_/g, '');
+  if (!INTEGER.test(digits)) digits = [...digits].map((c) => String(digitValue(c))).join('');
+  digits = digits.replace(/^0+(?=\d)/, '');
+  const n = digits.length > 16 ? LIMIT : Math.min(Number(digits), LIMIT);
+  return m[1] === '-' ? (n === 0 ? 0 : -n) : n;
 }
 
 const identity = (raw: string): unknown => raw;

@@ -120,7 +120,10 @@ function failure(fn: ValidateFunction, shown: unknown): string {
   return `${show(data)} ${describeError(e)}`;
 }
 
-function compileProperty(ajv: Ajv, namespace: string, name: string, def: PropertyDef, object?: string): CompiledProperty {
+/** Compiled schemas of one namespace by their JSON: families of keys share one rule (and one function). */
+type SchemaCache = Map<string, { fn: ValidateFunction | null; error?: string }>;
+
+function compileProperty(ajv: Ajv, shared: SchemaCache, namespace: string, name: string, def: PropertyDef, object?: string): CompiledProperty {
   const warnings: string[] = [];
   const type = def.type && TYPES.has(def.type) ? def.type : null;
   const operators = new Set((def.operators ?? []).filter((o) => typeof o === 'string'));
@@ -133,12 +136,18 @@ function compileProperty(ajv: Ajv, namespace: string, name: string, def: Propert
         delete schema.pattern;
       }
     }
-    try {
-      return ajv.compile(schema);
-    } catch (e) {
-      warnings.push(`the definition cannot be compiled (${(e as Error).message}); it is not checked`);
-      return null;
+    const key = JSON.stringify(schema);
+    let c = shared.get(key);
+    if (!c) {
+      try {
+        c = { fn: ajv.compile(schema) };
+      } catch (e) {
+        c = { fn: null, error: (e as Error).message };
+      }
+      shared.set(key, c);
     }
+    if (c.error !== undefined) warnings.push(`the definition cannot be compiled (${c.error}); it is not checked`);
+    return c.fn;
   };
 
   let check: (raw: unknown) => string | null;
@@ -264,9 +273,10 @@ export function definitionVersion(def: NamespaceDef): string {
 export function compileNamespace(def: NamespaceDef, version = definitionVersion(def)): CompiledNamespace {
   const ajv = new Ajv({ strict: false, allErrors: false, verbose: true, validateSchema: false, code: { regExp: re2Engine } });
   const properties: CompiledProperty[] = [];
-  for (const [name, p] of Object.entries(def.properties ?? {})) properties.push(compileProperty(ajv, def.namespace, name, p ?? {}));
+  const shared: SchemaCache = new Map();
+  for (const [name, p] of Object.entries(def.properties ?? {})) properties.push(compileProperty(ajv, shared, def.namespace, name, p ?? {}));
   for (const obj of def.objects ?? []) {
-    for (const [name, p] of Object.entries(obj.properties ?? {})) properties.push(compileProperty(ajv, def.namespace, name, p ?? {}, obj.name));
+    for (const [name, p] of Object.entries(obj.properties ?? {})) properties.push(compileProperty(ajv, shared, def.namespace, name, p ?? {}, obj.name));
   }
   return { name: def.namespace, version, def, properties };
 }
@@ -292,42 +302,4 @@ export class CompileCache {
   }
 }
 
-/** The definitions of one consumer key, and its (shared, frozen) verdict when the value satisfies them all. */
-export interface KeyEntry {
-  defs: CompiledProperty[];
-  /** `defs[0].check` when it is the only definition (the usual case): one call on the hot path. */
-  only: ((raw: unknown) => string | null) | null;
-  valid: Readonly<{ status: 'valid'; namespace: string; object?: string; warning?: string }>;
-}
-
-/** Consumer key → every compiled definition that applies to it. */
-export type KeyIndex = Map<string, KeyEntry>;
-
-/**
- * The consumer keys of `namespaces` for `resourceType`: each association with that name and the
- * same properties_target (absent on both sides counts as equal) contributes `prefix + name`.
- */
-export function keyIndex(namespaces: Iterable<CompiledNamespace>, resourceType: string, target: string | null = null): KeyIndex {
-  const defs = new Map<string, CompiledProperty[]>();
-  for (const ns of namespaces) {
-    for (const a of ns.def.resource_type_associations ?? []) {
-      if (a.name !== resourceType || (a.properties_target ?? null) !== (target ?? null)) continue;
-      const prefix = a.prefix ?? '';
-      for (const p of ns.properties) {
-        const key = prefix + p.name;
-        const list = defs.get(key);
-        if (list) {
-          if (!list.includes(p)) list.push(p);
-        } else defs.set(key, [p]);
-      }
-    }
-  }
-  const index: KeyIndex = new Map();
-  for (const [key, list] of defs) {
-    const d = list[0];
-    const warning = list.map((x) => x.warning).filter(Boolean).join('; ');
-    const valid = Object.freeze({ status: 'valid' as const, namespace: d.namespace, ...(d.object ? { object: d.object } : {}), ...(warning ? { warning } : {}) });
-    index.set(key, { defs: list, only: list.length === 1 ? list[0].check : null, valid });
-  }
-  return index;
-}
+export { keyIndex, KeyIndex, type KeyEntry } from './key-index.js';

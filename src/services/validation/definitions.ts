@@ -21,6 +21,12 @@ export interface PropertyDef {
   maxItems?: number | null;
   uniqueItems?: boolean | null;
   additionalItems?: boolean | null;
+  /** Extension: the name is a template; each `{param}` stands for text matching its pattern (see key-index.ts). */
+  'x-name-pattern'?: Record<string, string> | null;
+  /** Extension: the consumer whose rule this definition states (`nova`); it outranks plain definitions of the key. */
+  'x-authority'?: string | null;
+  /** Extension: the consumer has deprecated the key. */
+  'x-deprecated'?: boolean | null;
 }
 
 export interface ObjectDef {
