@@ -81,6 +81,12 @@ async function main(): Promise<void> {
     log.info({ address, port, auth_mode: config.AUTH_MODE }, `listening on http://${address}:${port}`);
     for (const line of app.services.authenticator.startHints()) log.info(line.replace('HOST:PORT', `${address}:${port}`));
   } catch (e) {
+    if (e instanceof ConfigError) {
+      // a setting whose file is only read at start (PROPERTY_PROTECTION_FILE): as a bad setting
+      process.stderr.write(`${e.message}\n`);
+      await stop(2, 'start-up failed');
+      return;
+    }
     log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     await stop(1, 'start-up failed');
   }
