@@ -1,16 +1,20 @@
 /**
- * `policy test [--policy-file F] [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...`
+ * `policy test [--policy-file F] [--property-protection-file F [--property-protection-rule-format roles|policies]]
+ *   [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...`
  * Exit status: 0 all pass; 1 an expectation failed or coverage is under the minimum; 2 bad input.
  * And `policy diff` (below).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createAuthorizer } from '../authorizer.js';
+import { resolve } from 'node:path';
+import { ConfigError } from '../../config/config.js';
+import { createAuthorizer, type Authorizer } from '../authorizer.js';
+import { checkProtectionPolicies, loadProtections, protectionPolicyRules, type PropertyProtections } from '../protections/load.js';
 import { loadPolicies, PolicyError, type PolicySet } from '../policies.js';
 import { coverage, type Coverage } from './coverage.js';
 import { diffText, policyDiff } from './diff.js';
 import { junitXml } from './junit.js';
-import { collectFiles, loadSuite, PolicyTestInputError } from './load.js';
+import { collectFiles, loadSuite, peekProtectionRef, PolicyTestInputError, type ProtectionRef } from './load.js';
 import { ruleCheckFor, runSuite, type Result } from './run.js';
 
 export interface Io {
@@ -18,6 +22,8 @@ export interface Io {
   err(text: string): void;
   /** The POLICY_FILE setting, used when --policy-file is not given. */
   defaultPolicyFile(): string | null;
+  /** The PROPERTY_PROTECTION_FILE and _RULE_FORMAT settings, used when --property-protection-file is not given. */
+  defaultProtections?(): ProtectionRef | null;
 }
 
 /** `file:line` of the rule a policy error names, when the file defines it. */
@@ -36,13 +42,23 @@ function ruleLine(file: string, message: string): string | null {
 }
 
 /** Loads the policies, turning any error into bad input (exit 2) that names the file and line. */
-export function policiesFrom(file: string | null): PolicySet {
+export function policiesFrom(file: string | null, referenced: Iterable<string> = []): PolicySet {
   try {
-    return loadPolicies(file);
+    return loadPolicies(file, undefined, { referenced });
   } catch (e) {
     if (!(e instanceof PolicyError)) throw e;
     const at = file ? ruleLine(file, e.message) : null;
     throw new PolicyTestInputError(`policy error: ${at ? `${at}: ` : ''}${e.message}`);
+  }
+}
+
+/** A protection file, its problems as bad input (exit 2) naming the file and line. */
+function protectionsFrom(ref: ProtectionRef): PropertyProtections {
+  try {
+    return loadProtections(ref.file, ref.format);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new PolicyTestInputError(`property protections: ${e.message.replace(/^Invalid configuration: /, '')}`);
+    throw e;
   }
 }
 
@@ -71,6 +87,8 @@ export function testCommand(args: string[], io: Io): number {
       allowPositionals: true,
       options: {
         'policy-file': { type: 'string' },
+        'property-protection-file': { type: 'string' },
+        'property-protection-rule-format': { type: 'string' },
         junit: { type: 'string' },
         'coverage-min': { type: 'string' },
         format: { type: 'string', default: 'text' },
@@ -84,12 +102,37 @@ export function testCommand(args: string[], io: Io): number {
     }
     if (!positionals.length) throw new PolicyTestInputError('name at least one test file or directory');
     const policyFile = values['policy-file'] ?? io.defaultPolicyFile();
-    const policies = policiesFrom(policyFile);
-    const check = ruleCheckFor(policies);
+    const format = values['property-protection-rule-format'];
+    if (format !== undefined && format !== 'roles' && format !== 'policies') throw new PolicyTestInputError(`--property-protection-rule-format must be roles or policies (got ${format})`);
+    if (format !== undefined && !values['property-protection-file']) throw new PolicyTestInputError('--property-protection-rule-format needs --property-protection-file');
+    const defaultRef: ProtectionRef | null = values['property-protection-file']
+      ? { file: resolve(values['property-protection-file']), format: format ?? 'roles' }
+      : values['property-protection-file'] === '' ? null : (io.defaultProtections?.() ?? null);
     // every file is checked before anything runs: bad input never yields a partial report
-    const suites = collectFiles(positionals).map((f) => loadSuite(f, check));
-    const authz = createAuthorizer({ policies });
-    const results = suites.flatMap((s) => runSuite(authz, s));
+    const files = collectFiles(positionals);
+    const refs = new Map<string, ProtectionRef>();
+    const refKey = (r: ProtectionRef) => `${r.format}\0${r.file}`;
+    for (const r of [defaultRef, ...files.map(peekProtectionRef)]) if (r) refs.set(refKey(r), r);
+    const protections = new Map([...refs].map(([k, r]) => [k, protectionsFrom(r)]));
+    // the policy rules protection files name count as referenced (helpers of POLICY_FILE)
+    const policies = policiesFrom(policyFile, [...protections.values()].flatMap(protectionPolicyRules));
+    for (const p of protections.values()) {
+      try {
+        checkProtectionPolicies(p, (rule) => policies.checks.has(rule));
+      } catch (e) {
+        throw new PolicyTestInputError(`property protections: ${(e as Error).message.replace(/^Invalid configuration: /, '')}`);
+      }
+    }
+    const check = ruleCheckFor(policies);
+    const suites = files.map((f) => loadSuite(f, check, defaultRef !== null));
+    const authorizers = new Map<string, Authorizer>();
+    const authzFor = (ref: ProtectionRef | null): Authorizer => {
+      const k = ref ? refKey(ref) : '';
+      let a = authorizers.get(k);
+      if (!a) authorizers.set(k, (a = createAuthorizer({ policies, protections: ref ? protections.get(k)! : null })));
+      return a;
+    };
+    const results = suites.flatMap((s) => runSuite(authzFor(s.protections ?? defaultRef), s));
     const cov = coverage(policies, results);
     const failed = results.filter((r) => !r.passed).length;
     const underMin = min !== null && cov.percent < min;
