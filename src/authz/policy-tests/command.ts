@@ -11,7 +11,7 @@ import { ConfigError } from '../../config/config.js';
 import { createAuthorizer, type Authorizer } from '../authorizer.js';
 import { checkProtectionPolicies, loadProtections, protectionPolicyRules, type PropertyProtections } from '../protections/load.js';
 import { loadPolicies, PolicyError, type PolicySet } from '../policies.js';
-import { coverage, type Coverage } from './coverage.js';
+import { coverage, protectionCoverage, type Coverage, type ProtectionCoverage } from './coverage.js';
 import { diffText, policyDiff } from './diff.js';
 import { junitXml } from './junit.js';
 import { collectFiles, loadSuite, peekProtectionRef, PolicyTestInputError, type ProtectionRef } from './load.js';
@@ -66,6 +66,12 @@ function coverageLine(c: Coverage): string {
   const head = `coverage: ${c.covered}/${c.enforced} enforced rules have an allow and a deny expectation (${c.percent.toFixed(1)}%)`;
   if (!c.uncovered.length) return head;
   return `${head}; uncovered: ${c.uncovered.map((u) => `${u.rule} (no ${u.missing.join(', no ')})`).join(', ')}`;
+}
+
+function protectionCoverageLine(c: ProtectionCoverage): string {
+  const head = `property protections ${c.file}: ${c.covered}/${c.operations} section operations have an allow and a deny expectation`;
+  if (!c.uncovered.length) return head;
+  return `${head}; uncovered: ${c.uncovered.map((u) => `[${u.section}] ${u.op} (no ${u.missing.join(', no ')})`).join(', ')}`;
 }
 
 function textReport(results: Result[], cov: Coverage): string {
@@ -134,6 +140,11 @@ export function testCommand(args: string[], io: Io): number {
     };
     const results = suites.flatMap((s) => runSuite(authzFor(s.protections ?? defaultRef), s));
     const cov = coverage(policies, results);
+    // per protection file, the expectations of the suites that use it
+    const protCov: ProtectionCoverage[] = [...protections].map(([k, p]) => {
+      const uses = suites.filter((s) => { const r = s.protections ?? defaultRef; return r !== null && refKey(r) === k; }).map((s) => s.file);
+      return protectionCoverage(p, results.filter((r) => uses.includes(r.file)));
+    });
     const failed = results.filter((r) => !r.passed).length;
     const underMin = min !== null && cov.percent < min;
     if (values.junit) {
@@ -144,9 +155,10 @@ export function testCommand(args: string[], io: Io): number {
       }
     }
     if (values.format === 'json') {
-      io.out(`${JSON.stringify({ policyFile, passed: results.length - failed, failed, coverage: { ...cov, min }, failures: results.filter((r) => !r.passed), results: results.map(({ trace: _t, ...r }) => r) }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ policyFile, passed: results.length - failed, failed, coverage: { ...cov, min }, propertyProtections: protCov, failures: results.filter((r) => !r.passed), results: results.map(({ trace: _t, ...r }) => r) }, null, 2)}\n`);
     } else {
       io.out(textReport(results, cov));
+      for (const c of protCov) io.out(`${protectionCoverageLine(c)}\n`);
       if (underMin) io.out(`coverage ${cov.percent.toFixed(1)}% is under the minimum ${min}%\n`);
     }
     return failed > 0 || underMin ? 1 : 0;
