@@ -46,7 +46,19 @@ test('the shipped property protection suites pass', () => {
     const r = run([join(POLICIES, 'tests', f)]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /policy tests: \d+ passed, 0 failed/);
+    assert.match(r.out, /property protections \S+\.conf: (\d+)\/\1 section operations have an allow and a deny expectation\n/);
   }
+});
+
+test('protection coverage names the section operations no expectation reaches', () => {
+  const r = run(['--property-protection-file', ROLES_CONF, '--format', 'text', file(SUITE)]);
+  assert.equal(r.code, 0, r.out + r.err);
+  assert.match(r.out, /property protections \S+roles\.conf: 2\/20 section operations .*; uncovered: \[\^x_billing_\] create \(no allow, no deny\), \[\^x_billing_\] read \(no deny\)/);
+  // an '@' operation needs only an allow
+  assert.match(r.out, /\[\.\*\] read \(no allow\),/);
+  const json = JSON.parse(run(['--property-protection-file', ROLES_CONF, '--format', 'json', file(SUITE)]).out);
+  assert.equal(json.propertyProtections[0].covered, 2);
+  assert.equal(json.propertyProtections[0].operations, 20);
 });
 
 test('the protection file comes from the command line, the setting, or the suite', () => {
