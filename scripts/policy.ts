@@ -6,7 +6,8 @@
  *   npm run policy -- check [--policy-file overrides.yaml]      validate the rules and exit
  *   npm run policy -- list                                      every rule with its check string
  *   npm run policy -- filter --rule get_image --roles reader --project p1   the MongoDB filter of a list
- *   npm run policy -- test [--policy-file F] [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...
+ *   npm run policy -- test [--policy-file F] [--property-protection-file F [--property-protection-rule-format roles|policies]]
+ *       [--junit FILE] [--coverage-min N] [--format text|json] FILE|DIR...
  *                                                              run policy test suites (policies/README.md)
  *   npm run policy -- diff [--policy-file F] [--format text|json]   decisions an override changes
  *
@@ -30,8 +31,17 @@ function defaultPolicyFile(): string | null {
     process.exit(2);
   }
 }
+function defaultProtections() {
+  try {
+    const c = loadConfig();
+    return c.PROPERTY_PROTECTION_FILE ? { file: c.PROPERTY_PROTECTION_FILE, format: c.PROPERTY_PROTECTION_RULE_FORMAT } : null;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}
 if (command === 'test' || command === 'diff') {
-  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), defaultPolicyFile };
+  const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), defaultPolicyFile, defaultProtections };
   process.exitCode = (command === 'test' ? testCommand : diffCommand)(rest, io);
   process.exit();
 }

@@ -5,7 +5,8 @@ import type { Config } from './config/config.js';
 import type { Logger } from './log.js';
 import type { Mongo } from './db/mongo.js';
 import { createAuthenticator, type Authenticator } from './authn/authenticate.js';
-import { createAuthorizer, type Authorizer } from './authz/index.js';
+import { createAuthorizer, loadPolicies, type Authorizer } from './authz/index.js';
+import { checkProtectionPolicies, loadProtections, protectionPolicyRules } from './authz/protections/load.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { cacheSettingsFrom, createCacheService, repositoryImageLookup, type CacheService } from './cache/service.js';
@@ -119,8 +120,12 @@ function isOctetStream(req: Request): boolean {
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
-  // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
-  const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
+  // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named;
+  // property protection errors with the file, line and reason (ConfigError).
+  const protections = config.PROPERTY_PROTECTION_FILE ? loadProtections(config.PROPERTY_PROTECTION_FILE, config.PROPERTY_PROTECTION_RULE_FORMAT) : null;
+  const policies = loadPolicies(config.POLICY_FILE, undefined, { referenced: protections ? protectionPolicyRules(protections) : [] });
+  if (protections) checkProtectionPolicies(protections, (rule) => policies.checks.has(rule));
+  const authz = createAuthorizer({ policies, protections });
   // Admin-ness is the policy's context_is_admin, for the list filters and the services alike.
   const authenticator = await createAuthenticator(config, log, (ctx) => authz.isAdmin(ctx));
   const notifier = notifierFromConfig(config, log);

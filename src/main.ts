@@ -5,12 +5,15 @@ import { createLogger } from './log.js';
 import { connectMongo, type Mongo } from './db/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded.js';
 import { createApp, type App } from './app.js';
+import { loadProtections } from './authz/protections/load.js';
 
 /** Entry point: configuration → MongoDB → application → listen; clean shutdown on every exit path. */
 async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    // a bad protection file stops the service before any store is opened (checked again, with the policies, by createApp)
+    if (config.PROPERTY_PROTECTION_FILE) loadProtections(config.PROPERTY_PROTECTION_FILE, config.PROPERTY_PROTECTION_RULE_FORMAT);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
@@ -81,6 +84,12 @@ async function main(): Promise<void> {
     log.info({ address, port, auth_mode: config.AUTH_MODE }, `listening on http://${address}:${port}`);
     for (const line of app.services.authenticator.startHints()) log.info(line.replace('HOST:PORT', `${address}:${port}`));
   } catch (e) {
+    if (e instanceof ConfigError) {
+      // a setting whose file is only read at start (PROPERTY_PROTECTION_FILE): as a bad setting
+      process.stderr.write(`${e.message}\n`);
+      await stop(2, 'start-up failed');
+      return;
+    }
     log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     await stop(1, 'start-up failed');
   }

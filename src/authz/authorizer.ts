@@ -19,6 +19,8 @@ import {
   type SubjectType,
 } from './compile.js';
 import { loadPolicies, type PolicySet } from './policies.js';
+import { explainProperty, propertyAbility, propertyAction } from './protections/ability.js';
+import type { PropertyProtections, ProtectionOp } from './protections/load.js';
 import type { PolicyRule } from '../generated/policy-rules.js';
 
 export type { SubjectType } from './compile.js';
@@ -64,6 +66,12 @@ export interface Authorizer {
   ruleNames(): string[];
   /** The policy's `context_is_admin` for the caller (what authenticators set `ctx.isAdmin` from). */
   isAdmin(ctx: RequestContext): boolean;
+  /** Whether PROPERTY_PROTECTION_FILE is in force. */
+  readonly protectsProperties: boolean;
+  /** Whether property protections let the caller `op` the custom property `name` (true without a file). */
+  canProperty(ctx: RequestContext, op: ProtectionOp, name: string): boolean;
+  /** The trace of that decision (empty without a file). */
+  explainProperty(ctx: RequestContext, op: ProtectionOp, name: string): string[];
 }
 
 type Compiled = { ability: MongoAbility; conditions: Conditions[] };
@@ -91,8 +99,9 @@ export function policyIdentity(ctx: RequestContext): string {
   ]);
 }
 
-export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet } = {}): Authorizer {
+export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet; protections?: PropertyProtections | null } = {}): Authorizer {
   const policies = opts.policies ?? loadPolicies(opts.policyFile);
+  const protections = opts.protections ?? null;
   // Compiled rules per caller identity (see policyIdentity), least recently used dropped first.
   const cache = new Lru<string, Map<string, Compiled | boolean>>(COMPILED_CACHE_MAX);
 
@@ -131,6 +140,20 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       perCtx.set(k, allowed);
     }
     return allowed;
+  }
+
+  /** A policy rule named by the protection file, decided as upstream does: on an empty target. */
+  const protectionPolicy = (ctx: RequestContext) => (rule: string) => ruleFormula(policies, ctx, rule, 'Global', {}) === true;
+
+  /** The caller's property field rules (see protections/ability.ts), cached with its policy decisions. */
+  function propertyRules(ctx: RequestContext): MongoAbility {
+    const perCtx = entryFor(ctx);
+    let c = perCtx.get('Property') as Compiled | undefined;
+    if (!c) {
+      c = { ability: propertyAbility(protections!, ctx, protectionPolicy(ctx)), conditions: [] };
+      perCtx.set('Property', c);
+    }
+    return c.ability;
   }
 
   const globalTarget = (ctx: RequestContext, resource?: object) => (resource as Record<string, unknown> | undefined) ?? { project_id: ctx.projectId };
@@ -176,6 +199,9 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
     },
     ruleNames: () => [...policies.checks.keys()],
     isAdmin: (ctx) => contextIsAdmin(policies, ctx),
+    protectsProperties: protections !== null,
+    canProperty: (ctx, op, name) => protections === null || propertyRules(ctx).can(propertyAction(op), 'Image', name),
+    explainProperty: (ctx, op, name) => (protections === null ? [] : explainProperty(protections, ctx, op, name, protectionPolicy(ctx))),
     explain(ctx, rule, subject, resource) {
       known(rule);
       const allowed = can(ctx, rule, subject, resource);

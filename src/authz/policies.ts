@@ -63,9 +63,9 @@ function parseNamed(name: string, text: string, origin: string): Check {
  * Loads the default rules and the operator's overrides (oslo.policy YAML or JSON). Overrides may
  * replace any known rule and may add helper rules that some rule references with `rule:`; any
  * other unknown name, a reference to an undefined rule, a cycle or bad syntax is an error naming
- * the rule.
+ * the rule. `referenced` names rules used from elsewhere (the property protection file).
  */
-export function loadPolicies(overrideFile?: string | null, defaultsFile: string = DEFAULTS_FILE): PolicySet {
+export function loadPolicies(overrideFile?: string | null, defaultsFile: string = DEFAULTS_FILE, opts: { referenced?: Iterable<string> } = {}): PolicySet {
   const defaults = readRuleFile(defaultsFile, 'Default policy file');
   const checks = new Map<string, Check>();
   const sources = new Map<string, { text: string; origin: string }>();
@@ -83,7 +83,8 @@ export function loadPolicies(overrideFile?: string | null, defaultsFile: string 
       checks.set(name, parseNamed(name, text, origin));
       sources.set(name, { text, origin: 'POLICY_FILE' });
     }
-    const referenced = new Set<string>();
+    // Rules that the property protection file names (policies format) are referenced too.
+    const referenced = new Set<string>(opts.referenced ?? []);
     for (const c of checks.values()) referencedRules(c, referenced);
     for (const name of added) {
       if (!referenced.has(name)) throw new PolicyError(`${origin}: rule "${name}" is not a known policy name and no rule references it (a typo?)`);

@@ -73,9 +73,17 @@ export class ImagesService {
     return this.d.repo;
   }
 
-  /** The image's API representation. */
-  render(img: ImageRecord): Record<string, unknown> {
-    return this.d.view(img);
+  /** The image's API representation; with the caller, less the properties it may not read (PROPERTY_PROTECTION_FILE). */
+  render(img: ImageRecord, ctx?: RequestContext): Record<string, unknown> {
+    if (!ctx) return this.d.view(img);
+    const properties: Record<string, string | null> = Object.create(null);
+    for (const [k, v] of Object.entries(img.properties)) if (this.d.authz.canProperty(ctx, 'read', k)) properties[k] = v;
+    return this.d.view({ ...img, properties });
+  }
+
+  /** 403 naming the property when property protections refuse the caller `op` on it (upstream's ReservedProperty). */
+  private assertPropertyOp(ctx: RequestContext, op: 'create' | 'update' | 'delete', name: string): void {
+    if (!this.d.authz.canProperty(ctx, op, name)) throw forbidden(`Attribute '${name}' is reserved.`);
   }
 
   /**
@@ -136,6 +144,8 @@ export class ImagesService {
 
     const props: Record<string, string | null> = Object.create(null);
     for (const [k, v] of Object.entries(body)) if (!WRITABLE_BASE.has(k) && k !== 'id') props[k] = v as string | null;
+    // Property protections decide before quotas and the metadef property validation.
+    for (const k of Object.keys(props)) this.assertPropertyOp(ctx, 'create', k);
     const tags = [...new Set((body.tags as string[] | undefined) ?? [])];
     this.d.quotas.check(owner, 'properties', Object.keys(props).length);
     this.d.quotas.check(owner, 'tags', tags.length);
@@ -238,6 +248,9 @@ export class ImagesService {
       if (name === 'owner' && !ctx.isAdmin) throw forbidden('Only administrators may change the owner of an image.');
       if (name === 'visibility' && c.op !== 'remove') this.checkVisibilityPolicy(ctx, String(c.value), current);
     }
+    // Every refusal of the changes themselves (read-only, conflicts, property protections) is
+    // found on the loaded image before the metadef property validation (PROPERTY_ENFORCEMENT).
+    this.applyPatch(current, changes, ctx);
     // Metadef property enforcement (PROPERTY_ENFORCEMENT): the custom properties this patch sets.
     const setProps: Record<string, unknown> = {};
     for (const ch of changes) if (ch.op !== 'remove' && ch.path.length === 1 && !WRITABLE_BASE.has(ch.path[0]) && typeof ch.value === 'string') setProps[ch.path[0]] = ch.value;
@@ -246,7 +259,7 @@ export class ImagesService {
       id,
       (img) => {
         this.assertOwnerOrAdmin(ctx, img);
-        return this.applyPatch(img, changes);
+        return this.applyPatch(img, changes, ctx);
       },
       { from: current },
     );
@@ -254,13 +267,22 @@ export class ImagesService {
     return updated;
   }
 
-  /** Applies the changes to a copy of `img`; returns the fields to save. Throws on the first refused change. */
-  applyPatch(img: ImageRecord, changes: PatchChange[]): ImageChanges {
+  /**
+   * Applies the changes to a copy of `img`; returns the fields to save. Throws on the first
+   * refused change. With property protections, as upstream: a property the caller may not read
+   * does not exist for it (replace and remove answer 409, add creates it), an existing readable
+   * one is updated (add, replace) or deleted, each operation 403 when refused.
+   */
+  applyPatch(img: ImageRecord, changes: PatchChange[], ctx?: RequestContext): ImageChanges {
     const next: Record<string, unknown> = {
       name: img.name, visibility: img.visibility, protected: img.protected, os_hidden: img.os_hidden, owner: img.owner,
       min_disk: img.min_disk, min_ram: img.min_ram, container_format: img.container_format, disk_format: img.disk_format, tags: [...img.tags],
     };
     const props: Record<string, string | null> = Object.assign(Object.create(null), img.properties);
+    const readable = (name: string) => name in props && (!ctx || this.d.authz.canProperty(ctx, 'read', name));
+    const guard = (op: 'create' | 'update' | 'delete', name: string) => {
+      if (ctx) this.assertPropertyOp(ctx, op, name);
+    };
     for (const c of changes) {
       const name = c.path[0];
       this.checkName(name);
@@ -270,14 +292,16 @@ export class ImagesService {
       const isBase = WRITABLE_BASE.has(name);
       if (c.op === 'remove') {
         if (isBase) throw forbidden(`Attribute '${name}' cannot be removed.`);
-        if (!(name in props)) throw conflict(`Property '${name}' does not exist.`);
+        if (!readable(name)) throw conflict(`Property '${name}' does not exist.`);
+        guard('delete', name);
         delete props[name];
         continue;
       }
       this.d.schemas.validateImage({ [name]: c.value });
       assertStorable(name, c.value);
-      if (c.op === 'add' && c.schemaVersion === 4 && (isBase || name in props)) throw conflict(`Property '${name}' already present.`);
-      if (c.op === 'replace' && !isBase && !(name in props)) throw conflict(`Property '${name}' does not exist.`);
+      if (c.op === 'add' && c.schemaVersion === 4 && (isBase || readable(name))) throw conflict(`Property '${name}' already present.`);
+      if (c.op === 'replace' && !isBase && !readable(name)) throw conflict(`Property '${name}' does not exist.`);
+      if (!isBase) guard(readable(name) ? 'update' : 'create', name);
       if (isBase) {
         if ((name === 'disk_format' || name === 'container_format') && img.status !== 'queued' && img.status !== 'importing') {
           throw forbidden(`Attribute '${name}' can be only replaced for a queued image.`);

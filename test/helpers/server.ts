@@ -59,7 +59,15 @@ export async function startServer(env: Record<string, string> = {}, opts: { wrap
   });
   const log = createLogger(config.LOG_LEVEL);
   const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE });
-  const app = await createApp({ config, log, mongo: opts.wrapDb ? { ...mongo, db: opts.wrapDb(mongo.db) } : mongo });
+  let app: App;
+  try {
+    app = await createApp({ config, log, mongo: opts.wrapDb ? { ...mongo, db: opts.wrapDb(mongo.db) } : mongo });
+  } catch (e) {
+    // a service that refuses to start (a bad setting) leaves no connection open behind it
+    await mongo.db.dropDatabase().catch(() => undefined);
+    await mongo.close();
+    throw e;
+  }
   const server: Server = createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

@@ -1,7 +1,8 @@
 /** Rule coverage of a suite: the enforced rules with both an allow and a deny expectation. */
 import type { PolicySet } from '../policies.js';
 import { enforcedRules } from './enforcement.js';
-import type { Outcome } from './load.js';
+import { propertyExpectation, type Outcome } from './load.js';
+import { PROTECTION_OPS, sectionFor, type PropertyProtections, type ProtectionOp } from '../protections/load.js';
 
 export interface Coverage {
   enforced: number;
@@ -24,4 +25,45 @@ export function coverage(policies: PolicySet, expectations: Iterable<{ rule: str
     .filter((u) => u.missing.length > 0);
   const covered = rules.length - uncovered.length;
   return { enforced: rules.length, covered, percent: rules.length ? (100 * covered) / rules.length : 100, uncovered };
+}
+
+export interface ProtectionCoverage {
+  file: string;
+  /** Section operations (section × create/read/update/delete). */
+  operations: number;
+  covered: number;
+  /** `[expression] op` lacking an allow or a deny expectation. */
+  uncovered: { section: string; op: ProtectionOp; missing: Outcome[] }[];
+}
+
+/**
+ * Coverage of a protection file by property expectations: each section operation with both an
+ * allow and a deny somewhere (only an allow for `@`, only a deny for `!` or a missing key); a
+ * property expectation counts for the section its name matches first. Reported, not enforced
+ * by --coverage-min.
+ */
+export function protectionCoverage(p: PropertyProtections, expectations: Iterable<{ rule: string; expected: Outcome }>): ProtectionCoverage {
+  const seen = new Map<string, Set<Outcome>>();
+  for (const e of expectations) {
+    const prop = propertyExpectation(e.rule);
+    if (!prop) continue;
+    const hit = sectionFor(p, prop.name);
+    if (!hit) continue;
+    const k = `${hit.index}\0${prop.op}`;
+    let s = seen.get(k);
+    if (!s) seen.set(k, (s = new Set()));
+    s.add(e.expected);
+  }
+  const uncovered: ProtectionCoverage['uncovered'] = [];
+  p.sections.forEach((s, i) => {
+    for (const op of PROTECTION_OPS) {
+      const kind = s.ops[op].kind;
+      // '@' can only allow and '!' (or no key) only refuse: one outcome covers them
+      const wanted: Outcome[] = kind === 'anyone' ? ['allow'] : kind === 'no-one' ? ['deny'] : ['allow', 'deny'];
+      const missing = wanted.filter((o) => !seen.get(`${i}\0${op}`)?.has(o));
+      if (missing.length) uncovered.push({ section: s.expression, op, missing });
+    }
+  });
+  const operations = p.sections.length * PROTECTION_OPS.length;
+  return { file: p.file, operations, covered: operations - uncovered.length, uncovered };
 }

@@ -8,6 +8,7 @@ import { guard } from '@ucast/mongo2js';
 import type { RequestContext } from '../../authn/context.js';
 import type { Authorizer, PolicyRule, SubjectType } from '../authorizer.js';
 import { ruleUse } from './enforcement.js';
+import { propertyExpectation } from './load.js';
 import { createTarget } from './targets.js';
 
 export interface Target {
@@ -43,8 +44,28 @@ function filterCheck(authz: Authorizer, ctx: RequestContext, show: PolicyRule, t
   return `list filter of ${show} ${JSON.stringify(filter)} ${listed ? 'matches' : 'does not match'} the document, but ${show} ${shown ? 'allows' : 'denies'} it`;
 }
 
+/**
+ * `property:<name>:<op>`: without a resource, what the property protections say; on an image,
+ * what a request says: the image must be visible (get_image, else 404), a write needs
+ * modify_image (PATCH), then the protections decide.
+ */
+function decideProperty(authz: Authorizer, ctx: RequestContext, name: string, op: 'create' | 'read' | 'update' | 'delete', target: Target | undefined, withTrace: boolean): Decision {
+  const explained = explainer(withTrace);
+  const protection = (): Decision => ({ allowed: authz.canProperty(ctx, op, name), decidedBy: 'property protections', trace: withTrace ? authz.explainProperty(ctx, op, name) : [] });
+  if (!target) return protection();
+  const read = explained(authz, ctx, 'get_image', 'Image', target.doc);
+  if (!read.allowed) return { ...read, trace: ['get_image is checked first (not found when it denies):', ...read.trace] };
+  if (op !== 'read') {
+    const modify = explained(authz, ctx, 'modify_image', 'Image', target.doc);
+    if (!modify.allowed) return { ...modify, trace: ['modify_image is checked before the property (PATCH):', ...modify.trace] };
+  }
+  return protection();
+}
+
 /** `withTrace: false` skips the explain trace (same decision, much faster: for large grids). */
 export function decide(authz: Authorizer, ctx: RequestContext, rule: string, target?: Target, withTrace = true): Decision {
+  const prop = propertyExpectation(rule);
+  if (prop) return decideProperty(authz, ctx, prop.name, prop.op, target, withTrace);
   const explained = explainer(withTrace);
   const use = ruleUse(rule);
   if (!target) {

@@ -4,7 +4,7 @@
  * of the offending entry.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { IMAGE_STATUSES } from '../../domain/image-status.js';
 import type { Persona, Resource } from './targets.js';
@@ -30,9 +30,22 @@ export interface TestCase {
 
 export interface Suite {
   file: string;
+  /** The suite's own `property_protections: {file, rule_format}` (file relative to the suite). */
+  protections?: ProtectionRef;
   personas: Map<string, Persona>;
   resources: Map<string, Resource>;
   tests: TestCase[];
+}
+
+export interface ProtectionRef {
+  file: string;
+  format: 'roles' | 'policies';
+}
+
+/** `property:<name>:<op>`: an expectation on property protections rather than a policy rule. */
+export function propertyExpectation(rule: string): { name: string; op: 'create' | 'read' | 'update' | 'delete' } | null {
+  const m = /^property:(.+):(create|read|update|delete)$/.exec(rule);
+  return m ? { name: m[1], op: m[2] as 'create' | 'read' | 'update' | 'delete' } : null;
 }
 
 /** Whether a rule may be checked against a target kind; an error message when not. */
@@ -41,7 +54,7 @@ export type RuleCheck = (rule: string, target: 'image' | 'metadef_namespace' | '
 type Path = (string | number)[];
 
 const PERSONA_KEYS = new Set(['project', 'roles', 'user', 'domain', 'system_scope', 'anonymous']);
-const IMAGE_KEYS = new Set(['type', 'owner', 'visibility', 'members', 'protected', 'status']);
+const IMAGE_KEYS = new Set(['type', 'owner', 'visibility', 'members', 'protected', 'status', 'properties']);
 const NAMESPACE_KEYS = new Set(['type', 'owner', 'visibility', 'protected']);
 const TEST_KEYS = new Set(['name', 'resource', 'expect']);
 const IMAGE_VISIBILITIES = ['public', 'private', 'shared', 'community'];
@@ -122,6 +135,10 @@ function readResource(r: Reader, path: Path, v: unknown): Resource {
       if (!isObject(v.members)) r.fail([...path, 'members'], 'must be a mapping of project to member status');
       for (const [p, s] of Object.entries(v.members)) oneOf(r, [...path, 'members', p], s, MEMBER_STATUSES);
     }
+    if (v.properties !== undefined) {
+      if (!isObject(v.properties)) r.fail([...path, 'properties'], 'must be a mapping of custom property names to string values');
+      for (const [p, s] of Object.entries(v.properties)) if (typeof s !== 'string') r.fail([...path, 'properties', p], 'must be a string');
+    }
   } else if (v.type === 'metadef_namespace') {
     checkKeys(r, path, v, NAMESPACE_KEYS);
     oneOf(r, [...path, 'visibility'], v.visibility, ['public', 'private']);
@@ -140,11 +157,12 @@ function readMap<T>(r: Reader, key: string, v: unknown, item: (path: Path, v: un
 }
 
 /** Parses and checks one test file. */
-export function parseSuite(file: string, text: string, ruleCheck: RuleCheck): Suite {
+export function parseSuite(file: string, text: string, ruleCheck: RuleCheck, hasDefaultProtections = false): Suite {
   const r: Reader = new Reader(file, text);
   const data = r.doc.toJS() as unknown;
   if (!isObject(data)) r.fail([], 'a policy test file is a mapping with personas, resources and tests');
-  checkKeys(r, [], data, new Set(['personas', 'resources', 'tests']));
+  checkKeys(r, [], data, new Set(['personas', 'resources', 'tests', 'property_protections']));
+  const protections = readProtectionRef(r, data.property_protections);
   const personas = readMap(r, 'personas', data.personas, (p, v) => readPersona(r, p, v));
   const resources = readMap(r, 'resources', data.resources, (p, v) => readResource(r, p, v));
   if (!Array.isArray(data.tests) || data.tests.length === 0) r.fail(['tests'], 'must be a non-empty list of tests');
@@ -168,25 +186,68 @@ export function parseSuite(file: string, text: string, ruleCheck: RuleCheck): Su
       if (!isObject(rules) || Object.keys(rules).length === 0) r.fail(pp, 'must be a mapping of rule to allow or deny');
       for (const [rule, expected] of Object.entries(rules)) {
         const rp: Path = [...pp, rule];
-        const bad = ruleCheck(rule, kind);
-        if (bad) r.fail(rp, bad);
+        const prop = propertyExpectation(rule);
+        if (prop) {
+          const res = t.resource === undefined ? undefined : resources.get(t.resource as string);
+          const bad = propertyCheck(prop, kind, res, protections !== undefined || hasDefaultProtections);
+          if (bad) r.fail(rp, bad);
+        } else {
+          const bad = ruleCheck(rule, kind);
+          if (bad) r.fail(rp, bad);
+        }
         if (expected !== 'allow' && expected !== 'deny') r.fail(rp, `expected allow or deny (got ${JSON.stringify(expected)})`);
         expectations.push({ persona, rule, expected, where: r.where(rp) });
       }
     }
     return { name: typeof t.name === 'string' ? t.name : `test ${i + 1}`, ...(t.resource !== undefined ? { resource: t.resource as string } : {}), expectations };
   });
-  return { file, personas, resources, tests };
+  return { file, personas, resources, tests, ...(protections ? { protections } : {}) };
 }
 
-export function loadSuite(file: string, ruleCheck: RuleCheck): Suite {
+function readProtectionRef(r: Reader, v: unknown): ProtectionRef | undefined {
+  if (v === undefined) return undefined;
+  const path: Path = ['property_protections'];
+  if (!isObject(v)) r.fail(path, 'must be a mapping {file: <protection file>, rule_format: roles|policies}');
+  checkKeys(r, path, v, new Set(['file', 'rule_format']));
+  if (typeof v.file !== 'string' || !v.file) r.fail([...path, 'file'], 'must name the property protection file (relative to this test file)');
+  oneOf(r, [...path, 'rule_format'], v.rule_format, ['roles', 'policies']);
+  return { file: resolve(dirname(r.file), v.file), format: (v.rule_format as 'roles' | 'policies' | undefined) ?? 'roles' };
+}
+
+/** Where a property expectation may stand: without a resource, or on an image that has (read, update, delete) or lacks (create) the property. */
+function propertyCheck(prop: { name: string; op: string }, kind: string, res: Resource | undefined, protected_: boolean): string | null {
+  if (!protected_) return 'a property expectation needs property protections (property_protections: in the file, or --property-protection-file)';
+  if (kind === 'metadef_namespace') return 'property expectations are checked without a resource or on an image';
+  if (kind === 'global' || res?.type !== 'image') return null;
+  const has = Object.prototype.hasOwnProperty.call(res.properties ?? {}, prop.name);
+  if (prop.op === 'create' && has) return `the image already has the property ${prop.name} (create judges a property it does not have)`;
+  if (prop.op !== 'create' && !has) return `the image has no property ${prop.name} (add it under the resource's properties: to judge ${prop.op})`;
+  return null;
+}
+
+export function loadSuite(file: string, ruleCheck: RuleCheck, hasDefaultProtections = false): Suite {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new PolicyTestInputError(`${file}: cannot be read (${(e as Error).message})`);
   }
-  return parseSuite(file, text, ruleCheck);
+  return parseSuite(file, text, ruleCheck, hasDefaultProtections);
+}
+
+/**
+ * The `property_protections` a test file names, read ahead of the full check (the policy file
+ * is loaded with the rules protection files use); a file that cannot be read or parsed is
+ * reported by loadSuite.
+ */
+export function peekProtectionRef(file: string): ProtectionRef | undefined {
+  try {
+    const r = new Reader(file, readFileSync(file, 'utf8'));
+    const data = r.doc.toJS() as unknown;
+    return isObject(data) ? readProtectionRef(r, data.property_protections) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The test files named: files as given, directories searched for *.yaml / *.yml (sorted). */

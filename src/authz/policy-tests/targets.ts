@@ -19,7 +19,7 @@ export interface Persona {
 export type MemberStatus = 'pending' | 'accepted' | 'rejected';
 
 export type Resource =
-  | { type: 'image'; owner?: string | null; visibility?: string; members?: Record<string, MemberStatus>; protected?: boolean; status?: string }
+  | { type: 'image'; owner?: string | null; visibility?: string; members?: Record<string, MemberStatus>; protected?: boolean; status?: string; properties?: Record<string, string> }
   | { type: 'metadef_namespace'; owner?: string | null; visibility?: string; protected?: boolean };
 
 export function contextOf(name: string, p: Persona, authz: Authorizer): RequestContext {
@@ -52,7 +52,7 @@ export function imageDocument(name: string, r: Extract<Resource, { type: 'image'
     updated_at: EPOCH,
     deleted: false,
     deleted_at: null,
-    properties: {},
+    properties: { ...(r.properties ?? {}) },
     tags: [],
     locations: [],
     members,

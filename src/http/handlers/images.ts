@@ -10,16 +10,16 @@ export function imageHandlers(s: Services): Handlers<
   return {
     listImages: async ({ ctx, rawQuery }) => {
       const page = await images.list(ctx, rawQuery);
-      return { status: 200, body: { ...page, images: page.images.map((i) => images.render(i)) } };
+      return { status: 200, body: { ...page, images: page.images.map((i) => images.render(i, ctx)) } };
     },
     createImage: async ({ ctx, body, baseUrl }) => {
       const { image, headers } = await images.create(ctx, body as Record<string, unknown>);
-      return { status: 201, headers: { ...headers, Location: baseUrl + link('v2', 'images', image._id) }, body: images.render(image) };
+      return { status: 201, headers: { ...headers, Location: baseUrl + link('v2', 'images', image._id) }, body: images.render(image, ctx) };
     },
-    showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id)) }),
+    showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id), ctx) }),
     updateImage: async ({ ctx, params, headers, body }) => ({
       status: 200,
-      body: images.render(await images.update(ctx, params.image_id, headers['content-type'], body)),
+      body: images.render(await images.update(ctx, params.image_id, headers['content-type'], body), ctx),
     }),
     deleteImage: async ({ ctx, params }) => {
       await images.delete(ctx, params.image_id);
