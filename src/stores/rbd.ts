@@ -233,7 +233,7 @@ export class RbdStore implements StoreDriver {
       if (errno !== 39 /* ENOTEMPTY: has snapshots */) throw e;
     }
     await this.unprotect(image);
-    await this.rbd(['snap', 'purge', '--no-progress', this.spec(image)], 'rbd snap purge').catch((e) => {
+    await this.rbd(['snap', 'rm', '--no-progress', this.spec(image, SNAPSHOT)], 'rbd snap rm').catch((e) => {
       if (errnoOf(e) !== ENOENT) throw e;
     });
     await this.rbd(['rm', '--no-progress', this.spec(image)], 'rbd rm').catch((e) => {
