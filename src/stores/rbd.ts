@@ -10,7 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
 import { isCanonicalUuid } from '../domain/ids.js';
-import { EBUSY, EINVAL, ENOENT, RANGE_READER, errnoOf, failure, output, run, start } from './rbd-cli.js';
+import type { ChildProcess } from 'node:child_process';
+import { EBUSY, EINVAL, ENOENT, RANGE_READER, errnoOf, failure, output, run, start, type Exit } from './rbd-cli.js';
 import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 export const SNAPSHOT = 'snap';
@@ -139,7 +140,7 @@ export class RbdStore implements StoreDriver {
   async write(imageId: string, data: Readable, opts: WriteOptions): Promise<WriteResult> {
     const image = assertImageId(imageId);
     const fsid = await this.fsid();
-    await this.remove(image); // an earlier attempt's leftovers
+    await this.remove(image, true); // an earlier attempt's leftovers
     const meter = new Meter(opts.hashAlgo, opts.maxSize);
     const args = [
       ...this.common(),
@@ -161,12 +162,13 @@ export class RbdStore implements StoreDriver {
     try {
       await pipeline(data, meter, child.stdin!);
     } catch (e) {
-      // Killed before it sees end-of-input, so a cut-off stream is never taken for a whole image.
-      child.kill('SIGKILL');
-      const r = await exit;
-      await this.remove(image).catch(() => undefined);
+      // The pipe is closed: rbd takes that for the end of the data, finishes a short image and
+      // closes it cleanly (a killed client would hold a watch on it for 30 s), and it is removed.
+      const r = await this.settle(child, exit);
+      await this.remove(image, true).catch(() => undefined);
       // A broken pipe only means rbd stopped first: its own error is the reason.
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ERR_STREAM_DESTROYED') throw r.code ? failure(r, 'rbd import', this.id) : e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED') && r.code) throw failure(r, 'rbd import', this.id);
       throw e;
     }
     const r = await exit;
@@ -175,10 +177,16 @@ export class RbdStore implements StoreDriver {
       await this.rbd(['snap', 'create', '--no-progress', this.spec(image, SNAPSHOT)], 'rbd snap create');
       await this.rbd(['snap', 'protect', this.spec(image, SNAPSHOT)], 'rbd snap protect');
     } catch (e) {
-      await this.remove(image).catch(() => undefined);
+      await this.remove(image, true).catch(() => undefined);
       throw e;
     }
     return meter.result(this.url(fsid, image));
+  }
+
+  /** The exit of a command whose input has ended; killed when it does not finish in time. */
+  private async settle(child: ChildProcess, exit: Promise<Exit>): Promise<Exit> {
+    const timer = setTimeout(() => child.kill('SIGKILL'), this.commandMs);
+    return exit.finally(() => clearTimeout(timer));
   }
 
   async read(url: string, range?: ByteRange): Promise<Readable> {
@@ -220,8 +228,23 @@ export class RbdStore implements StoreDriver {
     await this.remove(this.mustImage(url));
   }
 
-  /** Unprotects and removes the snapshot, then the image; a missing image is not an error. */
-  private async remove(image: string): Promise<void> {
+  /**
+   * Unprotects and removes the snapshot, then the image; a missing image is not an error. With
+   * `waitForWatch`, an image still watched by a client that died (Ceph lets its watch expire
+   * after 30 s) is retried until it can go.
+   */
+  private async remove(image: string, waitForWatch = false): Promise<void> {
+    for (let deadline = Date.now() + 45_000; ; ) {
+      try {
+        return await this.removeOnce(image);
+      } catch (e) {
+        if (!waitForWatch || !(e instanceof DomainError && e.kind === 'Conflict') || Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+  }
+
+  private async removeOnce(image: string): Promise<void> {
     // Most calls (every first upload) find nothing: one command settles them.
     try {
       await this.rbd(['rm', '--no-progress', this.spec(image)], 'rbd rm');
