@@ -103,7 +103,10 @@ export class RbdStore implements StoreDriver {
   }
 
   urlFor(imageId: string): string {
-    if (!this.fsidValue) throw new DomainError('Unavailable', `Store ${this.id}: the cluster has not been reached yet.`);
+    if (!this.fsidValue) {
+      void this.fsid().catch(() => undefined); // known by the next call
+      throw new DomainError('Unavailable', `Store ${this.id}: the cluster has not been reached yet.`);
+    }
     return this.url(this.fsidValue, assertImageId(imageId));
   }
 

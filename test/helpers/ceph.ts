@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../src/openapi.js';
 import { startLocalService } from './local-service.js';
 
 const exec = promisify(execFile);
@@ -39,4 +40,14 @@ export async function startCeph(pool = 'images'): Promise<LocalCeph> {
     cli: async (bin, args) => (await exec(bin, ['-c', conf, ...args], { timeout: 60_000, maxBuffer: 64 << 20 })).stdout,
     stop: svc.stop,
   };
+}
+
+/** Nova's reading of a location (test/stores/nova_rbd.py). */
+export async function novaReads(c: LocalCeph, url: string, diskFormat: string, cloneName?: string): Promise<{ parsed?: string[]; fsid?: string; cloneable?: boolean; cloned?: boolean; refused?: string }> {
+  const args = [join(PROJECT_ROOT, 'test', 'stores', 'nova_rbd.py'), c.conf, c.pool, url, diskFormat, ...(cloneName ? [cloneName] : [])];
+  const r = await exec('/usr/bin/python3', args, { timeout: 60_000 }).catch((e: { code?: number; stdout?: string }) => {
+    if (e.code === 3) return { stdout: e.stdout ?? '' };
+    throw e;
+  });
+  return JSON.parse(r.stdout) as never;
 }

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { DomainError } from '../../src/domain/errors.js';
 import { RbdStore } from '../../src/stores/rbd.js';
 import { runStoreContract, drain } from '../contract/store-contract.js';
-import { freePort, startCeph, type LocalCeph } from '../helpers/ceph.js';
+import { freePort, novaReads, startCeph, type LocalCeph } from '../helpers/ceph.js';
 
 const exec = promisify(execFile);
 const MiB = 1 << 20;
@@ -26,7 +26,7 @@ const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 let ceph: LocalCeph | undefined;
 let starting: Promise<LocalCeph> | undefined;
 /** The cluster, started once for the whole file. */
-export const cluster = () => (starting ??= startCeph().then((c) => (ceph = c)));
+const cluster = () => (starting ??= startCeph().then((c) => (ceph = c)));
 after(async () => ceph?.stop());
 
 const storeOn = (c: LocalCeph, o: Partial<ConstructorParameters<typeof RbdStore>[0]> = {}) =>
@@ -47,16 +47,6 @@ function cutOff(data: Buffer): Readable {
       } else setTimeout(() => this.destroy(new Error('client went away')), 200);
     },
   });
-}
-
-/** Nova's reading of a location (test/stores/nova_rbd.py). */
-export async function novaReads(c: LocalCeph, url: string, diskFormat: string, cloneName?: string): Promise<{ parsed?: string[]; fsid?: string; cloneable?: boolean; cloned?: boolean; refused?: string }> {
-  const args = [join(import.meta.dirname, 'nova_rbd.py'), c.conf, c.pool, url, diskFormat, ...(cloneName ? [cloneName] : [])];
-  const r = await exec('/usr/bin/python3', args, { timeout: 60_000 }).catch((e: { code?: number; stdout?: string }) => {
-    if (e.code === 3) return { stdout: e.stdout ?? '' };
-    throw e;
-  });
-  return JSON.parse(r.stdout) as never;
 }
 
 describe('rbd store', () => {
