@@ -228,7 +228,7 @@ export class RbdStore implements StoreDriver {
   }
 
   async delete(url: string): Promise<void> {
-    await this.remove(this.mustImage(url));
+    await this.remove(this.mustImage(url), false, true);
   }
 
   /**
@@ -236,10 +236,10 @@ export class RbdStore implements StoreDriver {
    * `waitForWatch`, an image still watched by a client that died (Ceph lets its watch expire
    * after 30 s) is retried until it can go.
    */
-  private async remove(image: string, waitForWatch = false): Promise<void> {
+  private async remove(image: string, waitForWatch = false, hasSnapshot = false): Promise<void> {
     for (let deadline = Date.now() + 45_000; ; ) {
       try {
-        return await this.removeOnce(image);
+        return await this.removeOnce(image, hasSnapshot);
       } catch (e) {
         if (!waitForWatch || !(e instanceof DomainError && e.kind === 'Conflict') || Date.now() > deadline) throw e;
         await new Promise((r) => setTimeout(r, 2000));
@@ -247,16 +247,18 @@ export class RbdStore implements StoreDriver {
     }
   }
 
-  private async removeOnce(image: string): Promise<void> {
-    // Most calls (every first upload) find nothing: one command settles them.
-    try {
-      await this.rbd(['rm', '--no-progress', this.spec(image)], 'rbd rm');
-      return;
-    } catch (e) {
-      const errno = errnoOf(e);
-      if (errno === ENOENT) return;
-      if (errno === EBUSY) throw new DomainError('Conflict', `Image ${image} is in use in store ${this.id} (the RBD image is open elsewhere).`);
-      if (errno !== 39 /* ENOTEMPTY: has snapshots */) throw e;
+  private async removeOnce(image: string, hasSnapshot: boolean): Promise<void> {
+    // Before a write there is mostly nothing (every first upload): one command settles that.
+    if (!hasSnapshot) {
+      try {
+        await this.rbd(['rm', '--no-progress', this.spec(image)], 'rbd rm');
+        return;
+      } catch (e) {
+        const errno = errnoOf(e);
+        if (errno === ENOENT) return;
+        if (errno === EBUSY) throw new DomainError('Conflict', `Image ${image} is in use in store ${this.id} (the RBD image is open elsewhere).`);
+        if (errno !== 39 /* ENOTEMPTY: has snapshots */) throw e;
+      }
     }
     await this.unprotect(image);
     await this.rbd(['snap', 'rm', '--no-progress', this.spec(image, SNAPSHOT)], 'rbd snap rm').catch((e) => {
