@@ -24,7 +24,7 @@ import { TransferLeases } from './services/image-data/leases.js';
 import { ImageLocations } from './services/image-data/locations.js';
 import { StorageQuotas } from './services/image-data/quotas.js';
 import { ImageDataReader } from './services/image-data/reader.js';
-import { imageDataRemoval } from './services/image-data/removal.js';
+import { imageDataRemoval, imageDataRemovalGuard } from './services/image-data/removal.js';
 import { TransferSweeper } from './services/image-data/sweeper.js';
 import { ImageUpload } from './services/image-data/upload.js';
 import { TasksService } from './services/tasks.js';
@@ -155,6 +155,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     view: imageView({ multiStore: stores.multiStore, showDirectUrl: config.SHOW_IMAGE_DIRECT_URL }),
     propertyCheck: propertyValidation.validateImageProperties,
     removeData: imageDataRemoval({ stores, evict: (id) => imageCache.evict(id), log }),
+    guardRemoval: imageDataRemovalGuard({ stores }),
   });
   const images = catalogue.images;
 

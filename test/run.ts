@@ -11,8 +11,8 @@ import { join, relative } from 'node:path';
 import { startEmbeddedMongo } from '../src/db/embedded.js';
 import { PROJECT_ROOT } from '../src/openapi.js';
 
-/** Directories under test/ that only run when named. */
-const LANES = new Set(['e2e', 'stress', 'conformance']);
+/** Directories under test/ that only run when named (test/stores needs real storage services). */
+const LANES = new Set(['e2e', 'stress', 'conformance', 'stores']);
 
 function findTests(dir: string): string[] {
   const out: string[] = [];

@@ -62,6 +62,8 @@ export interface ImagesServiceDeps {
   propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
   /** Removes the bytes of an image once it is marked deleted (src/services/image-data/removal.ts). */
   removeData: (img: ImageRecord) => Promise<void>;
+  /** Refuses (409) when a store's copy is in use elsewhere; else returns how to revert (removal.ts). */
+  guardRemoval?: (img: ImageRecord) => Promise<() => Promise<void>>;
   /** Store ids announced on image create (`OpenStack-image-store-ids`); empty without multi-store. */
   storeIds?: string[];
 }
@@ -320,14 +322,22 @@ export class ImagesService {
 
   async delete(ctx: RequestContext, id: string): Promise<void> {
     const current = await this.getWritable(ctx, id, 'delete_image', 'You are not permitted to delete this image.');
-    const deleted = await this.d.repo.mutate(
-      id,
-      (img) => {
-        if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-        return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: storedNow(), members: [] };
-      },
-      { from: current },
-    );
+    if (current.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+    const revert = this.d.guardRemoval ? await this.d.guardRemoval(current) : async () => undefined;
+    let deleted: ImageRecord;
+    try {
+      deleted = await this.d.repo.mutate(
+        id,
+        (img) => {
+          if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+          return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: storedNow(), members: [] };
+        },
+        { from: current },
+      );
+    } catch (e) {
+      await revert();
+      throw e;
+    }
     await this.d.removeData(deleted);
     this.d.notifier.emit('image.delete', imagePayload(deleted), ctx);
   }

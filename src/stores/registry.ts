@@ -13,6 +13,7 @@ import { invalid } from '../domain/errors.js';
 import { FileStore } from './file.js';
 import { GridFsStore } from './gridfs.js';
 import { HttpStore } from './http.js';
+import { rbdStore } from './rbd-options.js';
 import { SsrfGuard } from './ssrf.js';
 import type { StoreDriver } from './store.js';
 import type { ImageLocation } from '../repositories/images.js';
@@ -25,6 +26,12 @@ interface StoreOpts {
   weight?: number;
   bucket?: string;
   chunk_size?: number;
+  rbd_store_pool?: string;
+  rbd_store_user?: string;
+  rbd_store_ceph_conf?: string;
+  rbd_store_chunk_size?: number;
+  rbd_thin_provisioning?: boolean;
+  rados_connect_timeout?: number;
 }
 
 export class StoreRegistry {
@@ -62,7 +69,8 @@ export class StoreRegistry {
       if (type === 'file') store = new FileStore({ id, dir: o.data_dir ?? join(config.DATA_DIR, 'stores', id), description: o.description, weight: o.weight });
       else if (type === 'gridfs') store = new GridFsStore({ id, db, bucket: o.bucket, chunkSize: o.chunk_size, description: o.description, weight: o.weight });
       else if (type === 'http') store = http(id, o);
-      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http)`);
+      else if (type === 'rbd') store = rbdStore(id, o);
+      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http, rbd)`);
       this.stores.set(id, store);
     }
     for (const id of Object.keys(options)) {

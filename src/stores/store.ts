@@ -8,7 +8,7 @@ import { DomainError } from '../domain/errors.js';
 import { isCanonicalUuid } from '../domain/ids.js';
 import { StreamDigests } from './hashing.js';
 
-export type StoreType = 'file' | 'gridfs' | 'http';
+export type StoreType = 'file' | 'gridfs' | 'http' | 'rbd';
 
 export interface WriteResult {
   size: number;
@@ -57,6 +57,12 @@ export interface StoreDriver {
   urlFor?(imageId: string): string;
   /** Whether `url` is a location this store handles. */
   owns(url: string): boolean;
+  /**
+   * Called before an image's record is marked deleted: a store whose data can be in use
+   * elsewhere (RBD clones) refuses here with Conflict (409) and keeps the data; `undo` reverts
+   * the preparation when the deletion does not go ahead.
+   */
+  prepareDelete?(url: string): Promise<{ undo(): Promise<void> }>;
   /** Type-specific properties shown by GET /v2/info/stores/detail. */
   properties(): Record<string, unknown>;
 }

@@ -125,10 +125,17 @@ export class ImageLocations {
     const loc = img.locations.find((l) => this.d.stores.forLocation(l)?.id === storeId);
     if (!loc) throw notFound(`Image ${id} is not present in store ${storeId}.`);
     if (img.locations.length < 2) throw forbidden('Cannot delete the last remaining location of an image.');
-    await this.d.repo.mutate(id, (cur) => {
-      if (cur.locations.length < 2) throw forbidden('Cannot delete the last remaining location of an image.');
-      return { locations: cur.locations.filter((l) => l.url !== loc.url) };
-    });
+    // A copy in use elsewhere (RBD clones) stays: 409.
+    const prepared = store.prepareDelete ? await store.prepareDelete(loc.url) : undefined;
+    try {
+      await this.d.repo.mutate(id, (cur) => {
+        if (cur.locations.length < 2) throw forbidden('Cannot delete the last remaining location of an image.');
+        return { locations: cur.locations.filter((l) => l.url !== loc.url) };
+      });
+    } catch (e) {
+      await prepared?.undo();
+      throw e;
+    }
     await store.delete(loc.url).catch((e) => this.d.log.warn({ err: e, image_id: id, store: storeId }, 'could not delete data from store'));
   }
 }

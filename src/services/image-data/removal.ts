@@ -17,3 +17,28 @@ export function imageDataRemoval(d: { stores: StoreRegistry; evict(id: string): 
     await d.evict(img._id).catch(() => undefined);
   };
 }
+
+/**
+ * Asks every store holding the image whether its data may go (an RBD snapshot with clones is in
+ * use: 409) and makes it so; the returned function reverts that when the deletion is refused.
+ */
+export function imageDataRemovalGuard(d: { stores: StoreRegistry }) {
+  return async (img: Pick<ImageRecord, 'locations'>): Promise<() => Promise<void>> => {
+    const undos: (() => Promise<void>)[] = [];
+    const undoAll = async () => {
+      for (const u of undos.reverse()) await u().catch(() => undefined);
+    };
+    try {
+      for (const loc of img.locations) {
+        const store = d.stores.forLocation(loc);
+        if (!store?.prepareDelete || store.readOnly) continue;
+        const p = await store.prepareDelete(loc.url);
+        undos.push(() => p.undo());
+      }
+    } catch (e) {
+      await undoAll();
+      throw e;
+    }
+    return undoAll;
+  };
+}

@@ -69,7 +69,12 @@ export class TransferSweeper {
   /** Removes data written for `img` in writable stores that none of its locations references. */
   private async removeUnreferenced(img: ImageRecord): Promise<void> {
     for (const s of this.d.stores.writable()) {
-      const url = s.urlFor?.(img._id);
+      let url: string | undefined;
+      try {
+        url = s.urlFor?.(img._id);
+      } catch {
+        continue; // a store that cannot name the data yet (an rbd cluster not reached): next round
+      }
       if (!url || img.locations.some((l) => l.url === url)) continue;
       await s.delete(url).catch((e) => this.d.log.warn({ err: e, image_id: img._id, store: s.id }, 'could not remove partial data'));
     }
