@@ -13,6 +13,9 @@ import { invalid } from '../domain/errors.js';
 import { FileStore } from './file.js';
 import { GridFsStore } from './gridfs.js';
 import { HttpStore } from './http.js';
+import { s3Options, swiftOptions } from './object-options.js';
+import { S3Store } from './s3.js';
+import { SwiftStore } from './swift.js';
 import { SsrfGuard } from './ssrf.js';
 import type { StoreDriver } from './store.js';
 import type { ImageLocation } from '../repositories/images.js';
@@ -58,11 +61,14 @@ export class StoreRegistry {
       }
       if (this.stores.has(id)) throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS names store ${id} twice`);
       const o = options[id] ?? {};
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ConfigError(`Invalid configuration: STORE_OPTIONS.${id} must be an object`);
       let store: StoreDriver;
       if (type === 'file') store = new FileStore({ id, dir: o.data_dir ?? join(config.DATA_DIR, 'stores', id), description: o.description, weight: o.weight });
       else if (type === 'gridfs') store = new GridFsStore({ id, db, bucket: o.bucket, chunkSize: o.chunk_size, description: o.description, weight: o.weight });
       else if (type === 'http') store = http(id, o);
-      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http)`);
+      else if (type === 'swift') store = new SwiftStore(swiftOptions(id, o as Record<string, unknown>));
+      else if (type === 's3') store = new S3Store(s3Options(id, o as Record<string, unknown>));
+      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http, swift, s3)`);
       this.stores.set(id, store);
     }
     for (const id of Object.keys(options)) {

@@ -8,7 +8,7 @@ import { DomainError } from '../domain/errors.js';
 import { isCanonicalUuid } from '../domain/ids.js';
 import { StreamDigests } from './hashing.js';
 
-export type StoreType = 'file' | 'gridfs' | 'http';
+export type StoreType = 'file' | 'gridfs' | 'http' | 'swift' | 's3';
 
 export interface WriteResult {
   size: number;
@@ -57,7 +57,9 @@ export interface StoreDriver {
   urlFor?(imageId: string): string;
   /** Whether `url` is a location this store handles. */
   owns(url: string): boolean;
-  /** Type-specific properties shown by GET /v2/info/stores/detail. */
+  /** Checks a remote store's credentials and container/bucket (logged at start, never fatal). */
+  check?(): Promise<void>;
+  /** Type-specific properties shown by GET /v2/info/stores/detail (never a secret). */
   properties(): Record<string, unknown>;
 }
 
