@@ -18,7 +18,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
 import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
@@ -142,10 +142,13 @@ export class S3Store implements StoreDriver {
     const meter = new Meter(opts.hashAlgo, opts.maxSize);
     data.on('error', (e) => meter.destroy(e));
     data.pipe(meter);
+    // lib-storage reads a `size` property as the body's length, and the Meter's counts as it goes
+    const body = meter.pipe(new PassThrough());
+    meter.on('error', (e) => body.destroy(e));
     const partSize = partSizeFor(opts.maxSize ?? MAX_PART * MAX_PARTS, this.o.largeObjectChunkSize);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.o.bucket, Key: key, Body: meter, ContentType: 'application/octet-stream' },
+      params: { Bucket: this.o.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' },
       partSize,
       queueSize: this.o.threadPools,
       leavePartsOnError: false,

@@ -197,13 +197,25 @@ export class SwiftClient {
    * by re-authenticating once and sending again when no byte of the body was taken.
    */
   async call(method: string, path: string, o: CallOptions = {}): Promise<SwiftResponse> {
+    let renewed = false;
+    let force = false;
     for (let attempt = 0; ; attempt++) {
-      const a = await this.session(attempt > 0);
+      const a = await this.session(force);
+      force = false;
       const url = new URL(`${a.storageUrl}/${path}`);
       for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
-      const res = await this.raw(method, url, { ...o.headers, 'X-Auth-Token': a.token, ...(o.body ? {} : { 'Content-Length': '0' }) }, o.body);
+      let res;
+      try {
+        res = await this.raw(method, url, { ...o.headers, 'X-Auth-Token': a.token, ...(o.body ? {} : { 'Content-Length': '0' }) }, o.body);
+      } catch (e) {
+        // a kept-alive connection the server closed meanwhile: nothing was sent, so send again
+        const code = (e as { code?: string }).code;
+        if (attempt < 2 && !o.body && (code === 'ECONNRESET' || code === 'EPIPE')) continue;
+        throw e;
+      }
       const status = res.statusCode ?? 0;
-      if (status === 401 && attempt === 0 && !res.bodyTaken) {
+      if (status === 401 && !renewed && !res.bodyTaken) {
+        renewed = force = true;
         res.resume();
         continue;
       }

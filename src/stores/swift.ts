@@ -12,6 +12,7 @@
 import type { Readable } from 'node:stream';
 import { Readable as R } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
+import { captureErrors } from './stream-errors.js';
 import { SwiftClient, SwiftError, type SwiftAuthOptions } from './swift-client.js';
 import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
@@ -143,7 +144,8 @@ export class SwiftStore implements StoreDriver {
       data.resume();
       this.fail(e);
     }
-    const meter = new Meter(opts.hashAlgo, opts.maxSize);
+    // consumed only once Swift asks for the body: its errors are held until then
+    const { stream: meter } = captureErrors(new Meter(opts.hashAlgo, opts.maxSize));
     data.on('error', (e) => meter.destroy(e));
     data.pipe(meter);
     const pieces = new Pieces(meter[Symbol.asyncIterator]());
