@@ -47,7 +47,9 @@ export class StoreRegistry {
         options = JSON.parse(config.STORE_OPTIONS) as Record<string, StoreOpts>;
         if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error('not an object');
       } catch (e) {
-        throw new ConfigError(`Invalid configuration: STORE_OPTIONS must be a JSON object (${(e as Error).message})`);
+        // V8's message quotes the input, and STORE_OPTIONS may hold secrets: only the position is kept
+        const at = /position (\d+)/.exec((e as Error).message)?.[1];
+        throw new ConfigError(`Invalid configuration: STORE_OPTIONS must be a JSON object (${at ? `invalid JSON at position ${at}` : (e as Error).message === 'not an object' ? 'not an object' : 'invalid JSON'})`);
       }
     }
     const http = (id: string, o: StoreOpts = {}) =>

@@ -50,7 +50,8 @@ describe('s3 part size', () => {
 });
 
 if (skip) {
-  describe('s3 store', () => it('needs a local Swift with s3api', { skip }));
+  // skipped where Swift is not installed, but a failure in the store lane, which exists to run it
+  describe('s3 store', () => it('needs a local Swift', { skip: process.env.STORES_LANE ? false : skip }, () => assert.fail(skip)));
 } else {
   runStoreContract('s3', async () => {
     await cluster();

@@ -59,7 +59,8 @@ function tempauthStore(o: Partial<Record<string, unknown>> = {}, id = 'obj'): Sw
 const objects = (s: SwiftStore) => s.client.list(s.properties().container as string);
 
 if (skip) {
-  describe('swift store', () => it('needs a local Swift', { skip }));
+  // skipped where Swift is not installed, but a failure in the store lane, which exists to run it
+  describe('swift store', () => it('needs a local Swift', { skip: process.env.STORES_LANE ? false : skip }, () => assert.fail(skip)));
 } else {
   runStoreContract('swift', async () => {
     await cluster();
