@@ -186,8 +186,9 @@ if (skip) {
       const admin = await keystone!.adminToken();
       const call = async (path: string, body: unknown) => {
         const res = await fetch(keystone!.url + path, { method: 'POST', headers: { 'X-Auth-Token': admin, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        assert.equal(res.status, 201, `${path}: ${await res.text()}`);
-        return (await res.json()) as any;
+        const text = await res.text();
+        assert.equal(res.status, 201, `${path}: ${text}`);
+        return JSON.parse(text);
       };
       const svc = await call('/services', { service: { name: 'swift', type: 'object-store' } });
       for (const iface of ['public', 'internal']) {
