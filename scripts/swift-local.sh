@@ -11,7 +11,9 @@
 # The proxy pipeline has:
 #   - tempauth: account `test`, user `tester`, key `testing` (admin), storage URL
 #     http://127.0.0.1:PORT/v1/AUTH_test, auth at http://127.0.0.1:PORT/auth/v1.0;
-#     user `test:reader` (key `reading`) has no rights on the account;
+#     user `test:reader` (key `reading`) has no rights on the account; account `glance`,
+#     user `glance:store`, key $SWIFT_STORE_KEY (default `St0re-k3y`, distinctive so tests can
+#     check it never shows);
 #   - s3api: the same cluster answers S3 (path-style, region us-east-1) with tempauth
 #     credentials: access key `test:tester`, secret `testing`;
 #   - with KEYSTONE_URL (http://host:port/v3): authtoken + keystoneauth, accounts
@@ -167,6 +169,7 @@ reseller_prefix = AUTH_
 token_life = ${SWIFT_TOKEN_LIFE:-86400}
 user_test_tester = testing .admin
 user_test_reader = reading
+user_glance_store = ${SWIFT_STORE_KEY:-St0re-k3y} .admin
 
 [filter:copy]
 use = egg:swift#copy

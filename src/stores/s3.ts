@@ -2,8 +2,10 @@
  * S3 store: image bytes as objects of one bucket, keyed by the image id, through the AWS SDK v3.
  * Uploads stream through the Meter into lib-storage's Upload: data that ends within one part is
  * a single PUT, more becomes a multipart upload whose part size adapts to the largest size the
- * upload may reach (its maxSize), so even a 1 TiB image fits in S3's 10,000 parts. Memory per
- * upload is bounded by (thread_pools + 1) parts. A failed upload is aborted (no orphan parts)
+ * upload may reach (its maxSize), so even a 1 TiB image fits in S3's 10,000 parts. Parts are
+ * buffered by lib-storage: at most thread_pools of them are uploaded at once, fewer when they
+ * are larger than large_object_chunk_size, so memory per upload stays near
+ * thread_pools × large_object_chunk_size (or two parts, when one part is larger than that). A failed upload is aborted (no orphan parts)
  * and any object written is deleted. Locations are `s3://<host>/<bucket>/<id>`, or
  * `s3+https://…` for TLS endpoints: never with credentials.
  */
@@ -27,6 +29,8 @@ const MAX_PARTS = 10_000;
 /** S3's limits on one part. */
 const MIN_PART = 5 * MiB;
 const MAX_PART = 5 * 1024 * MiB;
+/** The size limit assumed when a write has none (MAX_IMAGE_SIZE's default, 1 TiB). */
+const DEFAULT_LIMIT = 1024 * 1024 * MiB;
 
 export interface S3StoreOptions {
   id: string;
@@ -145,12 +149,14 @@ export class S3Store implements StoreDriver {
     // lib-storage reads a `size` property as the body's length, and the Meter's counts as it goes
     const body = meter.pipe(new PassThrough());
     meter.on('error', (e) => body.destroy(e));
-    const partSize = partSizeFor(opts.maxSize ?? MAX_PART * MAX_PARTS, this.o.largeObjectChunkSize);
+    const partSize = partSizeFor(opts.maxSize ?? DEFAULT_LIMIT, this.o.largeObjectChunkSize);
+    // parts are buffered: larger parts (a large size limit) mean fewer of them in flight
+    const queueSize = Math.max(1, Math.min(this.o.threadPools, Math.floor((this.o.threadPools * this.o.largeObjectChunkSize) / partSize)));
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.o.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' },
       partSize,
-      queueSize: this.o.threadPools,
+      queueSize,
       leavePartsOnError: false,
     });
     let sourceError: Error | undefined;

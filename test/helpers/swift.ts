@@ -17,6 +17,23 @@ export interface Swift {
 }
 
 export const TEMPAUTH = { user: 'test:tester', key: 'testing' };
+/** A second tempauth account whose key is easy to look for in responses and logs. */
+export const STORE_USER = { user: 'glance:store', key: 'St0re-k3y' };
+
+/** Registers Swift in Keystone's catalog (object-store, public and internal), as a deployment does. */
+export async function registerSwift(ks: { url: string; adminToken(): Promise<string> }, swift: Swift): Promise<void> {
+  const admin = await ks.adminToken();
+  const call = async (path: string, body: unknown) => {
+    const res = await fetch(ks.url + path, { method: 'POST', headers: { 'X-Auth-Token': admin, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`${path}: HTTP ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const svc = await call('/services', { service: { name: 'swift', type: 'object-store' } });
+  for (const iface of ['public', 'internal']) {
+    await call('/endpoints', { endpoint: { service_id: svc.service.id, interface: iface, region_id: 'RegionOne', url: `${swift.url}/v1/KEY_$(project_id)s` } });
+  }
+}
 
 /** Why a Swift cannot be started here, or null when it can. */
 export function swiftUnavailableReason(): string | null {

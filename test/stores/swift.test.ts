@@ -12,7 +12,7 @@ import { SwiftStore, type SwiftStoreOptions } from '../../src/stores/swift.js';
 import { swiftOptions } from '../../src/stores/object-options.js';
 import { DomainError } from '../../src/domain/errors.js';
 import { drain, failingAfter, runStoreContract } from '../contract/store-contract.js';
-import { startSwift, swiftUnavailableReason, TEMPAUTH, type Swift } from '../helpers/swift.js';
+import { registerSwift, startSwift, swiftUnavailableReason, TEMPAUTH, type Swift } from '../helpers/swift.js';
 import { freePort, keystoneUnavailableReason, startKeystone, type Keystone } from '../helpers/keystone.js';
 import { relay, seededBytes, slowSource } from './fixtures.js';
 
@@ -180,20 +180,9 @@ if (skip) {
       });
       return new SwiftStore(o);
     };
-    /** Registers Swift in Keystone's catalog, as a deployment does: the store finds it there. */
     const catalog = async () => {
       await cluster();
-      const admin = await keystone!.adminToken();
-      const call = async (path: string, body: unknown) => {
-        const res = await fetch(keystone!.url + path, { method: 'POST', headers: { 'X-Auth-Token': admin, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-        const text = await res.text();
-        assert.equal(res.status, 201, `${path}: ${text}`);
-        return JSON.parse(text);
-      };
-      const svc = await call('/services', { service: { name: 'swift', type: 'object-store' } });
-      for (const iface of ['public', 'internal']) {
-        await call('/endpoints', { endpoint: { service_id: svc.service.id, interface: iface, region_id: 'RegionOne', url: `${swift!.url}/v1/KEY_$(project_id)s` } });
-      }
+      await registerSwift(keystone!, swift!);
     };
     let registered: Promise<void> | undefined;
 
