@@ -1,5 +1,5 @@
 /**
- * Store transfer rates, in one run: a plain `cp` of the same file, then upload (file → store,
+ * Store transfer rates, in one run: a plain `cp` of the same file (and one followed by `sync`), then upload (file → store,
  * through the Meter: size, MD5 and sha512 computed on the way) and download (store → file) for
  * the file store, swift (one object, and a Static Large Object of 64 MiB segments) and s3
  * (multipart), the last two on a local single-node Swift with s3api (scripts/swift-local.sh).
@@ -54,6 +54,12 @@ const cpMs = await best(async () => {
   if (r.status !== 0) throw new Error(`cp failed: ${r.stderr}`);
 });
 rows.push(['cp (file to file, same disk)', rate(cpMs), rate(cpMs)]);
+// the file store fsyncs what it writes: a copy that does the same
+const cpSyncMs = await best(async () => {
+  const r = spawnSync('sh', ['-c', 'cp "$1" "$2" && sync "$2"', 'cp', src, join(dir, 'copy.raw')]);
+  if (r.status !== 0) throw new Error(`cp failed: ${r.stderr}`);
+});
+rows.push(['cp + sync of the copy', rate(cpSyncMs), '–']);
 
 const swift = await startSwift();
 try {
