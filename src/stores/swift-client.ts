@@ -169,6 +169,8 @@ export class SwiftClient {
       req.on('timeout', () => req.destroy(new SwiftError(`no answer from ${url.host} within ${this.o.timeoutMs ?? 60_000} ms`, 504)));
       req.on('error', (e) => reject(bodyError ?? e));
       req.on('response', (res: IncomingMessage & { bodyTaken?: boolean }) => {
+        // the limit covers waiting for Swift; a body read as slowly as its consumer reads is not idle
+        req.setTimeout(0);
         res.bodyTaken = taken;
         // answered before the body was asked for: the request can never complete, so its socket goes
         if (streamed && !taken) res.on('end', () => req.destroy()).on('error', () => undefined);
@@ -180,6 +182,8 @@ export class SwiftClient {
       if (streamed) {
         req.on('continue', () => {
           taken = true;
+          // the body flows as fast as its source (a client upload has its own idle limit)
+          req.setTimeout(0);
           const src = body();
           pipeline(src, req).catch((e: Error) => {
             bodyError ??= e;
@@ -300,14 +304,6 @@ export class SwiftClient {
       names.push(...page.map((p) => p.name));
       marker = page[page.length - 1].name;
     }
-  }
-
-  /** Swift's /info (capabilities, limits such as slo.max_manifest_segments). */
-  async info(): Promise<Record<string, any>> {
-    const a = await this.session();
-    const res = await this.raw('GET', new URL(a.storageUrl.replace(/\/v1(\/.*)?$/, '') + '/info'), {});
-    const body = await text(res, 1 << 20);
-    return res.statusCode === 200 ? JSON.parse(body) : {};
   }
 
   close(): void {
