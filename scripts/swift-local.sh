@@ -103,6 +103,7 @@ CONF
   auth="tempauth"
   ksfilters=""
   if [ -n "$keystone" ]; then
+    /usr/bin/python3 -c 'import keystonemiddleware' 2>/dev/null || die "python3-keystonemiddleware is missing (Keystone auth needs it; Debian's keystone package brings it)"
     auth="authtoken keystoneauth tempauth"
     ksfilters="
 [filter:authtoken]

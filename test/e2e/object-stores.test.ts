@@ -215,3 +215,11 @@ test('a store cut off in the middle of an upload: 503, the image stays queued, n
   assert.equal((await show(id)).status, 'queued');
   assert.deepEqual(await swiftClient().list('flaky'), [], 'nothing left in the container');
 });
+
+test('the service log says which stores are ready or not, once each, and never shows a secret', { skip }, async () => {
+  const log = svc.log();
+  assert.doesNotMatch(log, new RegExp(STORE_USER.key));
+  for (const id of ['obj', 's3']) assert.match(log, new RegExp(`store ${id} ready`));
+  const down = log.split('\n').filter((l) => /"store":"down"/.test(l) && /Store down \(swift\) is unavailable/.test(l) && !/"request_id"/.test(l));
+  assert.equal(down.length, 1, 'one line at start for the unreachable store');
+});
