@@ -168,7 +168,9 @@ export class S3Store implements StoreDriver {
       await upload.abort().catch(() => undefined);
       if (!data.destroyed) data.destroy();
       await this.client.send(new DeleteObjectCommand({ Bucket: this.o.bucket, Key: key })).catch(() => undefined);
-      this.fail(sourceError ?? e);
+      // the source's own failure (a client gone, the size cap) is not the store's
+      if (sourceError) throw sourceError;
+      this.fail(e);
     }
   }
 

@@ -9,8 +9,7 @@
  * its segments too. Locations are `swift+config://<store id>/<container>/<id>`: they name the
  * store, never its credentials.
  */
-import type { Readable } from 'node:stream';
-import { Readable as R } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
 import { captureErrors } from './stream-errors.js';
 import { SwiftClient, SwiftError, type SwiftAuthOptions } from './swift-client.js';
@@ -50,7 +49,7 @@ class Pieces {
   /** A stream of the next piece; `counted(n)` learns its length when it ends. */
   piece(limit: number, counted: (n: number) => void): Readable {
     const self = this;
-    return R.from(
+    return Readable.from(
       (async function* () {
         let n = 0;
         while (n < limit && (await self.more())) {
@@ -110,7 +109,8 @@ export class SwiftStore implements StoreDriver {
   /** A Swift failure as the API reports it: 503 naming the store, never a credential. */
   private fail(e: unknown): never {
     if (e instanceof DomainError) throw e;
-    if (e instanceof SwiftError || (e as { code?: string }).code === 'ECONNREFUSED' || (e as { code?: string }).code === 'ENOTFOUND' || (e as { code?: string }).code === 'ECONNRESET') {
+    const code = (e as { code?: string }).code;
+    if (e instanceof SwiftError || (code && /^E[A-Z_]+$/.test(code) && code !== 'ENOENT')) {
       throw new DomainError('Unavailable', `Store ${this.id} (swift) is unavailable: ${(e as Error).message}`);
     }
     throw e;
@@ -145,7 +145,8 @@ export class SwiftStore implements StoreDriver {
       this.fail(e);
     }
     // consumed only once Swift asks for the body: its errors are held until then
-    const { stream: meter } = captureErrors(new Meter(opts.hashAlgo, opts.maxSize));
+    const metered = captureErrors(new Meter(opts.hashAlgo, opts.maxSize));
+    const meter = metered.stream;
     data.on('error', (e) => meter.destroy(e));
     data.pipe(meter);
     const pieces = new Pieces(meter[Symbol.asyncIterator]());
@@ -169,6 +170,9 @@ export class SwiftStore implements StoreDriver {
       meter.destroy();
       if (!data.destroyed) data.destroy();
       await this.removeAll(id).catch(() => undefined);
+      // the source's own failure (a client gone, the size cap) is not the store's
+      const source = metered.error();
+      if (source) throw source;
       this.fail(e);
     }
   }
