@@ -137,6 +137,14 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const tasksRepo = new TasksRepository(db);
   await tasksRepo.init();
   const stores = new StoreRegistry(config, db);
+  // Remote stores are checked in the background, not awaited: one that is unreachable or
+  // misconfigured logs one line here and answers 503 for itself only (README, "Stores").
+  for (const s of stores.stores.values()) {
+    s.check?.().then(
+      () => log.info({ store: s.id, type: s.type }, `store ${s.id} ready`),
+      (e: Error) => log.warn({ store: s.id, type: s.type }, e.message),
+    );
+  }
   warmHashWorkers();
   const reader = new ImageDataReader({ repo, stores, log });
   const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: repositoryImageLookup(repo), log, open: (image) => reader.openWhole(image.id) });

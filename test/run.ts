@@ -1,6 +1,6 @@
 /**
  * Test runner: starts one embedded MongoDB for the whole run, then runs every
- * `*.test.ts` under the given directories (default: test/ without its e2e and stress lanes,
+ * `*.test.ts` under the given directories (default: test/ without its e2e, stress, conformance and stores lanes,
  * which have scripts of their own) with node's test runner.
  * Each test file isolates itself by database name. TEST_NAME_PATTERN runs only the tests
  * whose names match it (node's --test-name-pattern).

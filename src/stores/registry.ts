@@ -14,6 +14,9 @@ import { FileStore } from './file.js';
 import { GridFsStore } from './gridfs.js';
 import { HttpStore } from './http.js';
 import { rbdStore } from './rbd-options.js';
+import { s3Options, swiftOptions } from './object-options.js';
+import { S3Store } from './s3.js';
+import { SwiftStore } from './swift.js';
 import { SsrfGuard } from './ssrf.js';
 import type { StoreDriver } from './store.js';
 import type { ImageLocation } from '../repositories/images.js';
@@ -51,7 +54,9 @@ export class StoreRegistry {
         options = JSON.parse(config.STORE_OPTIONS) as Record<string, StoreOpts>;
         if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error('not an object');
       } catch (e) {
-        throw new ConfigError(`Invalid configuration: STORE_OPTIONS must be a JSON object (${(e as Error).message})`);
+        // V8's message quotes the input, and STORE_OPTIONS may hold secrets: only the position is kept
+        const at = /position (\d+)/.exec((e as Error).message)?.[1];
+        throw new ConfigError(`Invalid configuration: STORE_OPTIONS must be a JSON object (${at ? `invalid JSON at position ${at}` : (e as Error).message === 'not an object' ? 'not an object' : 'invalid JSON'})`);
       }
     }
     const http = (id: string, o: StoreOpts = {}) =>
@@ -65,12 +70,15 @@ export class StoreRegistry {
       }
       if (this.stores.has(id)) throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS names store ${id} twice`);
       const o = options[id] ?? {};
+      if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ConfigError(`Invalid configuration: STORE_OPTIONS.${id} must be an object`);
       let store: StoreDriver;
       if (type === 'file') store = new FileStore({ id, dir: o.data_dir ?? join(config.DATA_DIR, 'stores', id), description: o.description, weight: o.weight });
       else if (type === 'gridfs') store = new GridFsStore({ id, db, bucket: o.bucket, chunkSize: o.chunk_size, description: o.description, weight: o.weight });
       else if (type === 'http') store = http(id, o);
       else if (type === 'rbd') store = rbdStore(id, o);
-      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http, rbd)`);
+      else if (type === 'swift') store = new SwiftStore(swiftOptions(id, o as Record<string, unknown>));
+      else if (type === 's3') store = new S3Store(s3Options(id, o as Record<string, unknown>));
+      else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http, swift, s3, rbd)`);
       this.stores.set(id, store);
     }
     for (const id of Object.keys(options)) {

@@ -8,7 +8,7 @@ import { DomainError } from '../domain/errors.js';
 import { isCanonicalUuid } from '../domain/ids.js';
 import { StreamDigests } from './hashing.js';
 
-export type StoreType = 'file' | 'gridfs' | 'http' | 'rbd';
+export type StoreType = 'file' | 'gridfs' | 'http' | 'swift' | 's3' | 'rbd';
 
 export interface WriteResult {
   size: number;
@@ -63,7 +63,9 @@ export interface StoreDriver {
    * the preparation when the deletion does not go ahead.
    */
   prepareDelete?(url: string): Promise<{ undo(): Promise<void> }>;
-  /** Type-specific properties shown by GET /v2/info/stores/detail. */
+  /** Checks a remote store's credentials and container/bucket (logged at start, never fatal). */
+  check?(): Promise<void>;
+  /** Type-specific properties shown by GET /v2/info/stores/detail (never a secret). */
   properties(): Record<string, unknown>;
 }
 

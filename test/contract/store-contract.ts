@@ -1,6 +1,7 @@
 /**
- * The contract every writable store driver meets, run by test/contract/stores.test.ts for the
- * built-in stores and by test/stores/<type>.test.ts for stores that need a real service.
+ * The contract every writable store driver meets, shared by test/contract/stores.test.ts and
+ * the store lane (test/stores/): write, read whole and ranged, delete, hashes, size cap, and
+ * nothing left behind by a failed write.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ export async function drain(r: Readable): Promise<Buffer> {
 }
 
 /** A readable that yields `data` in small chunks, then fails (a client that disconnects). */
-function failingAfter(data: Buffer): Readable {
+export function failingAfter(data: Buffer): Readable {
   let sent = false;
   return new Readable({
     read() {
