@@ -42,6 +42,12 @@ import { toErrorResponse } from './http/errors.js';
 import { advertisedMinors, versionsDocument, type VersionFeatures } from './http/versions.js';
 import { DomainError } from './domain/errors.js';
 import { loadOpenApiDocument } from './openapi.js';
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
+import { createMetrics, type Metrics, type RequestTimer } from './metrics/metrics.js';
+import { monitorMongo } from './metrics/mongo.js';
+import { shareWithPrimary } from './metrics/cluster.js';
+import { answerScrape, registrySource, serveMetrics } from './metrics/endpoint.js';
 
 /** Everything handlers may use. Built once in `createApp` (the composition root). */
 export interface Services {
@@ -78,6 +84,8 @@ export interface Services {
   tasks: TasksService;
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
+  /** Prometheus metrics (src/metrics): the registry and the recorders handed to the components. */
+  metrics: Metrics;
 }
 
 export interface AppDeps {
@@ -89,6 +97,8 @@ export interface AppDeps {
 export interface App {
   app: express.Express;
   services: Services;
+  /** The metrics listener of METRICS_PORT, when there is one. */
+  metricsServer?: Server;
   close(): Promise<void>;
 }
 
@@ -117,10 +127,14 @@ function isOctetStream(req: Request): boolean {
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
+  // One registry for this process; the components get only the recorders they use.
+  const metrics = createMetrics({ enabled: config.METRICS_ENABLED });
+  if (metrics.registry) shareWithPrimary(metrics.registry);
+  const stopMongoMonitor = metrics.enabled ? monitorMongo(mongo.client, metrics) : () => undefined;
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named.
-  const authz = createAuthorizer({ policyFile: config.POLICY_FILE });
+  const authz = createAuthorizer({ policyFile: config.POLICY_FILE, hooks: metrics });
   // Admin-ness is the policy's context_is_admin, for the list filters and the services alike.
-  const authenticator = await createAuthenticator(config, log, (ctx) => authz.isAdmin(ctx));
+  const authenticator = await createAuthenticator(config, log, (ctx) => authz.isAdmin(ctx), metrics);
   const notifier = notifierFromConfig(config, log);
   const db = mongo.db;
 
@@ -129,7 +143,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await repo.init();
   const tasksRepo = new TasksRepository(db);
   await tasksRepo.init();
-  const stores = new StoreRegistry(config, db);
+  const stores = new StoreRegistry(config, db, metrics);
   warmHashWorkers();
   const reader = new ImageDataReader({ repo, stores, log });
   const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: repositoryImageLookup(repo), log, open: (image) => reader.openWhole(image.id) });
@@ -158,7 +172,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const background = new BackgroundWork(log);
   const storageQuotas = new StorageQuotas({ config, repo, catalogue: catalogue.imageQuotas });
   const imageUpload = new ImageUpload({ config, images, repo, stores, quotas: storageQuotas, leases, notifier });
-  const imageDownload = new ImageDownload({ images, reader, cache: imageCache, notifier });
+  const imageDownload = new ImageDownload({ images, reader, cache: imageCache, notifier, hooks: metrics });
   const taskEvents = new TaskEvents(tasksRepo, notifier);
   const imageImport = new ImageImport({ config, log, images, authz, repo, tasks: tasksRepo, taskEvents, stores, quotas: storageQuotas, leases, reader, background, notifier });
   const imageLocations = new ImageLocations({ config, log, images, authz, repo, taskEvents, stores, background, notifier });
@@ -187,7 +201,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     tasks,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
+    metrics,
   };
+  metrics.observe({
+    cache: () => {
+      const m = imageCache.cache?.metrics();
+      return m ? { hits: m.hits, misses: m.misses, evictions: m.evictions, cachedBytes: m.cached_bytes } : null;
+    },
+    notifier: () => notifier.counters(),
+  });
 
   const api = await createApi({
     document: loadOpenApiDocument(),
@@ -201,6 +223,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('etag', false);
+
+  // GET /metrics: on the API port unless METRICS_PORT gives it a loopback listener of its own.
+  // No token: the labels carry no ids, names or paths (see README, "Metrics").
+  let metricsServer: Server | undefined;
+  if (metrics.registry) {
+    const source = registrySource(metrics.registry);
+    if (config.METRICS_PORT === null) app.get('/metrics', (_req, res) => answerScrape(source, res));
+    // In a worker the primary serves METRICS_PORT with every worker's numbers (src/metrics/cluster.ts).
+    else if (!cluster.isWorker) {
+      metricsServer = await serveMetrics(source, { port: config.METRICS_PORT });
+      log.info({ address: metricsServer.address() }, 'metrics listener');
+    }
+  }
 
   // Version negotiation: /v2.N/... is /v2/...; any other first segment gets the versions document (300).
   const minors = new Set(advertisedMinors(features()).map((m) => `v2.${m}`));
@@ -223,6 +258,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Request id, one log line per request, version negotiation, then the JSON body if there is one.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
+    const timer = metrics.requestStarted();
+    res.locals.timer = timer;
+    // req.path here is after version negotiation's rewrite; requests answered before routing are looked up once.
+    res.once('close', () => timer.done(res.statusCode, timer.routed ? undefined : (api.operationOf(req.method, req.path) ?? undefined)));
     let requestId: string;
     try {
       requestId = requestIdFor(req);
@@ -249,7 +288,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const withBody = hasBody(req);
       const result = await api.handle(
         { method: req.method, path: req.path, query: req.query as Record<string, string | string[]>, headers: req.headers, body: withBody && !isOctetStream(req) ? req.body : undefined, hasBody: withBody },
-        { req, requestId },
+        { req, requestId, onRoute: (op) => (res.locals.timer as RequestTimer).route(op) },
       );
       send(res, result);
     } catch (e) {
@@ -265,7 +304,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     app,
     services,
+    metricsServer,
     async close() {
+      stopMongoMonitor();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       sweeper.close();
       await background.close();
       leases.close();

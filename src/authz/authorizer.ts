@@ -21,6 +21,7 @@ import {
 import { loadPolicies, type PolicySet } from './policies.js';
 import type { PolicyRule } from '../generated/policy-rules.js';
 
+import { NO_HOOKS, type AuthzHooks } from '../metrics/hooks.js';
 export type { SubjectType } from './compile.js';
 export type { PolicyRule } from '../generated/policy-rules.js';
 
@@ -53,7 +54,7 @@ export interface Authorizer {
    * given object taken as the target dictionary.
    */
   can(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): boolean;
-  /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails. */
+  /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails (each refusal is counted, see `denied`). */
   enforce(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
   /** MongoDB filter of the documents `rule` allows the caller (EMPTY_RESULT_FILTER when none). */
   filter(ctx: RequestContext, rule: PolicyRule, subject: SubjectType): Filter<Document>;
@@ -64,6 +65,8 @@ export interface Authorizer {
   ruleNames(): string[];
   /** The policy's `context_is_admin` for the caller (what authenticators set `ctx.isAdmin` from). */
   isAdmin(ctx: RequestContext): boolean;
+  /** Records that `rule` refused a request, for a caller that checked with `can` and refuses itself. */
+  denied(rule: PolicyRule): void;
 }
 
 type Compiled = { ability: MongoAbility; conditions: Conditions[] };
@@ -91,8 +94,9 @@ export function policyIdentity(ctx: RequestContext): string {
   ]);
 }
 
-export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet } = {}): Authorizer {
+export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet; hooks?: AuthzHooks } = {}): Authorizer {
   const policies = opts.policies ?? loadPolicies(opts.policyFile);
+  const hooks = opts.hooks ?? NO_HOOKS;
   // Compiled rules per caller identity (see policyIdentity), least recently used dropped first.
   const cache = new Lru<string, Map<string, Compiled | boolean>>(COMPILED_CACHE_MAX);
 
@@ -148,8 +152,12 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
     },
     can,
     enforce(ctx, rule, subject, resource, o) {
-      if (o.readRule && !can(ctx, o.readRule, subject, resource)) throw new DomainError('NotFound', o.notFoundMessage);
+      if (o.readRule && !can(ctx, o.readRule, subject, resource)) {
+        hooks.policyDenied(o.readRule);
+        throw new DomainError('NotFound', o.notFoundMessage);
+      }
       if (!can(ctx, rule, subject, resource)) {
+        hooks.policyDenied(rule);
         if (o.readRule === rule) throw new DomainError('NotFound', o.notFoundMessage);
         throw new DomainError('Forbidden', o.forbiddenMessage ?? `You are not authorized to complete ${rule} action.`);
       }
@@ -175,6 +183,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       return compiled(ctx, rule, subject).conditions;
     },
     ruleNames: () => [...policies.checks.keys()],
+    denied: (rule) => hooks.policyDenied(rule),
     isAdmin: (ctx) => contextIsAdmin(policies, ctx),
     explain(ctx, rule, subject, resource) {
       known(rule);

@@ -58,7 +58,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { wrap
     ...env,
   });
   const log = createLogger(config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE });
+  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE, monitorCommands: config.METRICS_ENABLED });
   const app = await createApp({ config, log, mongo: opts.wrapDb ? { ...mongo, db: opts.wrapDb(mongo.db) } : mongo });
   const server: Server = createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
