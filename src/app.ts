@@ -23,7 +23,8 @@ import { TransferLeases } from './services/image-data/leases.js';
 import { ImageLocations } from './services/image-data/locations.js';
 import { StorageQuotas } from './services/image-data/quotas.js';
 import { ImageDataReader } from './services/image-data/reader.js';
-import { imageDataRemoval } from './services/image-data/removal.js';
+import { imageCopiesRemoval, imageDataRemoval, imageLocationsRemoval } from './services/image-data/removal.js';
+import { Scrubber } from './services/image-data/scrubber.js';
 import { TransferSweeper } from './services/image-data/sweeper.js';
 import { ImageUpload } from './services/image-data/upload.js';
 import { TasksService } from './services/tasks.js';
@@ -80,6 +81,8 @@ export interface Services {
   imageLocations: ImageLocations;
   storageQuotas: StorageQuotas;
   sweeper: TransferSweeper;
+  /** DELAYED_DELETE: scrubs pending_delete images, restores them (src/services/image-data/scrubber.ts). */
+  scrubber: Scrubber;
   /** The (deprecated) tasks API over the task records (src/services/tasks.ts). */
   tasks: TasksService;
   features: () => VersionFeatures;
@@ -154,6 +157,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const propertyValidation = createPropertyValidation({ source: metadefs, config, authz, log });
 
   // The catalogue.
+  const removal = { stores, evict: (id: string) => imageCache.evict(id), log };
   const catalogue = createImageCatalogue({
     repo,
     config,
@@ -161,8 +165,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     notifier,
     view: imageView({ multiStore: stores.multiStore, showDirectUrl: config.SHOW_IMAGE_DIRECT_URL }),
     propertyCheck: propertyValidation.validateImageProperties,
-    removeData: imageDataRemoval({ stores, evict: (id) => imageCache.evict(id), log }),
+    removeData: imageDataRemoval(removal),
+    removeCopies: imageCopiesRemoval(removal),
   });
+  // DELAYED_DELETE's scrubber: periodic in this process (SCRUB_INTERVAL), or `npm run scrubber`.
+  const scrubber = new Scrubber({ repo, removeLocations: imageLocationsRemoval(removal), scrubTime: config.SCRUB_TIME, poolSize: config.SCRUB_POOL_SIZE, log, hooks: metrics });
+  if (config.DELAYED_DELETE) scrubber.start(config.SCRUB_INTERVAL * 1000);
   const images = catalogue.images;
 
   // The data path.
@@ -198,6 +206,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     imageLocations,
     storageQuotas,
     sweeper,
+    scrubber,
     tasks,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
@@ -309,6 +318,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       stopMongoMonitor();
       if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       sweeper.close();
+      await scrubber.close();
       await background.close();
       leases.close();
       await imageCache.close();

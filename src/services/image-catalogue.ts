@@ -17,6 +17,7 @@ export function createImageCatalogue(d: {
   view: (img: ImageRecord) => Record<string, unknown>;
   propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
   removeData: (img: ImageRecord) => Promise<void>;
+  removeCopies: (img: ImageRecord) => Promise<void>;
 }): {
   images: ImagesService;
   imageMembers: MembersService;
@@ -36,6 +37,7 @@ export function createImageCatalogue(d: {
     view: d.view,
     propertyCheck: d.propertyCheck,
     removeData: d.removeData,
+    delayedDelete: d.config.DELAYED_DELETE ? { removeCopies: d.removeCopies } : undefined,
     // Multi-store mode: every configured store, as upstream lists its enabled_backends.
     storeIds: (d.config.ENABLED_BACKENDS as string[]).map((b) => b.split(':')[0].trim()).filter(Boolean),
   });

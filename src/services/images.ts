@@ -62,6 +62,8 @@ export interface ImagesServiceDeps {
   propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
   /** Removes the bytes of an image once it is marked deleted (src/services/image-data/removal.ts). */
   removeData: (img: ImageRecord) => Promise<void>;
+  /** DELAYED_DELETE: an image with data becomes pending_delete and keeps its bytes for the scrubber; only these copies go at once. */
+  delayedDelete?: { removeCopies: (img: ImageRecord) => Promise<void> };
   /** Store ids announced on image create (`OpenStack-image-store-ids`); empty without multi-store. */
   storeIds?: string[];
 }
@@ -300,11 +302,18 @@ export class ImagesService {
       id,
       (img) => {
         if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-        return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: storedNow(), members: [] };
+        // As upstream's Image.delete: with delayed delete, an image with data goes to
+        // pending_delete (a status change the machine allows from active only: 400 otherwise).
+        const delayed = this.d.delayedDelete !== undefined && img.locations.length > 0;
+        const base = { deleted: true, deleted_at: storedNow(), members: [] };
+        if (!delayed) return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), ...base };
+        return { ...transition(img.status, 'pending_delete', { kind: 'Invalid' }), ...base, locations: img.locations.map((l) => ({ ...l, status: 'pending_delete' })), scrub_started_at: null };
       },
       { from: current },
     );
-    await this.d.removeData(deleted);
+    if (deleted.status === 'pending_delete') await this.d.delayedDelete!.removeCopies(deleted);
+    else await this.d.removeData(deleted);
+    // Sent at delete time, whether the bytes go now or when the scrubber runs (as upstream).
     this.d.notifier.emit('image.delete', imagePayload(deleted), ctx);
   }
 
