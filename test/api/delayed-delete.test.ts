@@ -198,3 +198,37 @@ test('the periodic in-process scrubber (SCRUB_INTERVAL) removes due images by it
     await srv.close();
   }
 });
+
+test('a store that fails leaves the image pending_delete for the next pass; a scrub under way blocks a restore', async () => {
+  const data = randomBytes(3000);
+  const id = await activeImage(s, owner, data);
+  assert.equal((await call(s.url, 'DELETE', `/v2/images/${id}`, { token: owner })).status, 204);
+
+  const store = s.app.services.stores.stores.get('file')!;
+  const del = store.delete.bind(store);
+  store.delete = async () => {
+    throw new Error('store unavailable');
+  };
+  try {
+    const report = await s.app.services.scrubber.runOnce();
+    assert.ok(report.failed.includes(id));
+  } finally {
+    store.delete = del;
+  }
+  const left = await record(s, id);
+  assert.equal(left.status, 'pending_delete');
+  assert.equal(left.scrub_started_at ?? null, null, 'the claim is released');
+  assert.ok(existsSync(storeFile(s, id)));
+
+  // Another scrubber has taken the image on: restore is refused until it lets go.
+  const claimed = await s.app.services.images.repo.updateImage(id, left.version, { scrub_started_at: new Date() });
+  await assert.rejects(s.app.services.scrubber.restore(id), /being scrubbed/);
+  const cli = await scrubberCli(s, ['--restore', id]);
+  assert.equal(cli.code, 1);
+  assert.match(cli.stderr, /being scrubbed/);
+  await s.app.services.images.repo.updateImage(id, claimed.version, { scrub_started_at: null });
+
+  const restored = await s.app.services.scrubber.restore(id);
+  assert.equal(restored.status, 'active');
+  assert.equal(md5((await download(s, owner, id)).body), md5(data));
+});
