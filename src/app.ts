@@ -24,7 +24,8 @@ import { TransferLeases } from './services/image-data/leases.js';
 import { ImageLocations } from './services/image-data/locations.js';
 import { StorageQuotas } from './services/image-data/quotas.js';
 import { ImageDataReader } from './services/image-data/reader.js';
-import { imageDataRemoval, imageDataRemovalGuard } from './services/image-data/removal.js';
+import { imageCopiesRemoval, imageDataRemoval, imageDataRemovalGuard, imageLocationsRemoval } from './services/image-data/removal.js';
+import { Scrubber } from './services/image-data/scrubber.js';
 import { TransferSweeper } from './services/image-data/sweeper.js';
 import { ImageUpload } from './services/image-data/upload.js';
 import { TasksService } from './services/tasks.js';
@@ -45,6 +46,12 @@ import { DomainError } from './domain/errors.js';
 import { loadOpenApiDocument, PROJECT_ROOT } from './openapi.js';
 import { createPages, PAGE_SEGMENTS } from './http/pages.js';
 import { join } from 'node:path';
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
+import { createMetrics, type Metrics, type RequestTimer } from './metrics/metrics.js';
+import { monitorMongo } from './metrics/mongo.js';
+import { shareWithPrimary } from './metrics/cluster.js';
+import { answerScrape, registrySource, serveMetrics } from './metrics/endpoint.js';
 
 /** Everything handlers may use. Built once in `createApp` (the composition root). */
 export interface Services {
@@ -77,10 +84,14 @@ export interface Services {
   imageLocations: ImageLocations;
   storageQuotas: StorageQuotas;
   sweeper: TransferSweeper;
+  /** DELAYED_DELETE: scrubs pending_delete images, restores them (src/services/image-data/scrubber.ts). */
+  scrubber: Scrubber;
   /** The (deprecated) tasks API over the task records (src/services/tasks.ts). */
   tasks: TasksService;
   features: () => VersionFeatures;
   readiness: () => Promise<Record<string, string>>;
+  /** Prometheus metrics (src/metrics): the registry and the recorders handed to the components. */
+  metrics: Metrics;
 }
 
 export interface AppDeps {
@@ -92,6 +103,8 @@ export interface AppDeps {
 export interface App {
   app: express.Express;
   services: Services;
+  /** The metrics listener of METRICS_PORT, when there is one. */
+  metricsServer?: Server;
   close(): Promise<void>;
 }
 
@@ -120,14 +133,18 @@ function isOctetStream(req: Request): boolean {
 
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, log, mongo } = deps;
+  // One registry for this process; the components get only the recorders they use.
+  const metrics = createMetrics({ enabled: config.METRICS_ENABLED });
+  if (metrics.registry) shareWithPrimary(metrics.registry);
+  const stopMongoMonitor = metrics.enabled ? monitorMongo(mongo.client, metrics) : () => undefined;
   // Policy errors (unknown rule, bad syntax) stop the service at start with the rule named;
   // property protection errors with the file, line and reason (ConfigError).
   const protections = config.PROPERTY_PROTECTION_FILE ? loadProtections(config.PROPERTY_PROTECTION_FILE, config.PROPERTY_PROTECTION_RULE_FORMAT) : null;
   const policies = loadPolicies(config.POLICY_FILE, undefined, { referenced: protections ? protectionPolicyRules(protections) : [] });
   if (protections) checkProtectionPolicies(protections, (rule) => policies.checks.has(rule));
-  const authz = createAuthorizer({ policies, protections });
+  const authz = createAuthorizer({ policies, protections, hooks: metrics });
   // Admin-ness is the policy's context_is_admin, for the list filters and the services alike.
-  const authenticator = await createAuthenticator(config, log, (ctx) => authz.isAdmin(ctx));
+  const authenticator = await createAuthenticator(config, log, (ctx) => authz.isAdmin(ctx), metrics);
   const notifier = notifierFromConfig(config, log);
   const db = mongo.db;
 
@@ -136,7 +153,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await repo.init();
   const tasksRepo = new TasksRepository(db);
   await tasksRepo.init();
-  const stores = new StoreRegistry(config, db);
+  const stores = new StoreRegistry(config, db, metrics);
   // Remote stores are checked in the background, not awaited: one that is unreachable or
   // misconfigured logs one line here and answers 503 for itself only (README, "Stores").
   for (const s of stores.stores.values()) {
@@ -155,6 +172,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const propertyValidation = createPropertyValidation({ source: metadefs, config, authz, log });
 
   // The catalogue.
+  const removal = { stores, evict: (id: string) => imageCache.evict(id), log };
   const catalogue = createImageCatalogue({
     repo,
     config,
@@ -162,9 +180,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
     notifier,
     view: imageView({ multiStore: stores.multiStore, showDirectUrl: config.SHOW_IMAGE_DIRECT_URL }),
     propertyCheck: propertyValidation.validateImageProperties,
-    removeData: imageDataRemoval({ stores, evict: (id) => imageCache.evict(id), log }),
+    removeData: imageDataRemoval(removal),
+    removeCopies: imageCopiesRemoval(removal),
     guardRemoval: imageDataRemovalGuard({ stores }),
   });
+  // DELAYED_DELETE's scrubber: periodic in this process (SCRUB_INTERVAL), or `npm run scrubber`.
+  const scrubber = new Scrubber({ repo, removeLocations: imageLocationsRemoval(removal), scrubTime: config.SCRUB_TIME, poolSize: config.SCRUB_POOL_SIZE, log, hooks: metrics });
+  if (config.DELAYED_DELETE) scrubber.start(config.SCRUB_INTERVAL * 1000);
   const images = catalogue.images;
 
   // The data path.
@@ -174,7 +196,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const background = new BackgroundWork(log);
   const storageQuotas = new StorageQuotas({ config, repo, catalogue: catalogue.imageQuotas });
   const imageUpload = new ImageUpload({ config, images, repo, stores, quotas: storageQuotas, leases, notifier });
-  const imageDownload = new ImageDownload({ images, reader, cache: imageCache, notifier });
+  const imageDownload = new ImageDownload({ images, reader, cache: imageCache, notifier, hooks: metrics });
   const taskEvents = new TaskEvents(tasksRepo, notifier);
   const imageImport = new ImageImport({ config, log, images, authz, repo, tasks: tasksRepo, taskEvents, stores, quotas: storageQuotas, leases, reader, background, notifier });
   const imageLocations = new ImageLocations({ config, log, images, authz, repo, taskEvents, stores, background, notifier });
@@ -200,10 +222,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
     imageLocations,
     storageQuotas,
     sweeper,
+    scrubber,
     tasks,
     features,
     readiness: async () => ({ mongodb: (await mongo.ping()) ? 'ok' : 'unreachable' }),
+    metrics,
   };
+  metrics.observe({
+    cache: () => {
+      const m = imageCache.cache?.metrics();
+      return m ? { hits: m.hits, misses: m.misses, evictions: m.evictions, cachedBytes: m.cached_bytes } : null;
+    },
+    notifier: () => notifier.counters(),
+  });
 
   // The pages serve the same document the API validates against (each gets its own copy).
   const pages = createPages({ document: loadOpenApiDocument(), pagesDir: join(PROJECT_ROOT, 'pages') });
@@ -219,6 +250,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.set('etag', false);
+
+  // GET /metrics: on the API port unless METRICS_PORT gives it a loopback listener of its own.
+  // No token: the labels carry no ids, names or paths (see README, "Metrics").
+  let metricsServer: Server | undefined;
+  if (metrics.registry) {
+    const source = registrySource(metrics.registry);
+    if (config.METRICS_PORT === null) app.get('/metrics', (_req, res) => answerScrape(source, res));
+    // In a worker the primary serves METRICS_PORT with every worker's numbers (src/metrics/cluster.ts).
+    else if (!cluster.isWorker) {
+      metricsServer = await serveMetrics(source, { port: config.METRICS_PORT });
+      log.info({ address: metricsServer.address() }, 'metrics listener');
+    }
+  }
 
   // Version negotiation: /v2.N/... is /v2/...; any other first segment gets the versions document (300).
   const minors = new Set(advertisedMinors(features()).map((m) => `v2.${m}`));
@@ -241,6 +285,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Request id, one log line per request, version negotiation, then the JSON body if there is one.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
+    const timer = metrics.requestStarted();
+    res.locals.timer = timer;
+    // req.path here is after version negotiation's rewrite; requests answered before routing are looked up once.
+    res.once('close', () => timer.done(res.statusCode, timer.routed ? undefined : (api.operationOf(req.method, req.path) ?? undefined)));
     let requestId: string;
     try {
       requestId = requestIdFor(req);
@@ -270,7 +318,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       const withBody = hasBody(req);
       const result = await api.handle(
         { method: req.method, path: req.path, query: req.query as Record<string, string | string[]>, headers: req.headers, body: withBody && !isOctetStream(req) ? req.body : undefined, hasBody: withBody },
-        { req, requestId },
+        { req, requestId, onRoute: (op) => (res.locals.timer as RequestTimer).route(op) },
       );
       send(res, result);
     } catch (e) {
@@ -286,8 +334,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   return {
     app,
     services,
+    metricsServer,
     async close() {
+      stopMongoMonitor();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
       sweeper.close();
+      await scrubber.close();
       await background.close();
       leases.close();
       await imageCache.close();

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
         '*** MONGODB_URI is not set: using an embedded IN-MEMORY store. Every image record and metadata definition is LOST when the service stops. Set MONGODB_URI to a MongoDB replica set for real use. ***',
       );
     }
-    mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined });
+    mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined, monitorCommands: config.METRICS_ENABLED });
     app = await createApp({ config, log, mongo });
     server = createServer(app.app);
     server.keepAliveTimeout = 65_000;

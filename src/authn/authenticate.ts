@@ -7,6 +7,7 @@ import { createJwtVerifier } from './jwt.js';
 import type { RequestContext } from './context.js';
 import { KeystoneValidator, keystoneBaseUri, keystoneContext } from './keystone.js';
 import { contextFromProxyHeaders } from './trusted-proxy.js';
+import { NO_HOOKS, type AuthnHooks } from '../metrics/hooks.js';
 
 /**
  * Turns a request's credentials into a RequestContext. Returns null when the request
@@ -46,13 +47,22 @@ export function bearerToken(req: Request): string | null {
  * `context_is_admin` (pass `authz.isAdmin`; without it, the policies of config.POLICY_FILE are
  * loaded here), so services reading `ctx.isAdmin` agree with the authorizer.
  */
-export async function createAuthenticator(config: Config, log?: Logger, isAdmin?: (ctx: RequestContext) => boolean): Promise<Authenticator> {
+export async function createAuthenticator(config: Config, log?: Logger, isAdmin?: (ctx: RequestContext) => boolean, hooks: AuthnHooks = NO_HOOKS): Promise<Authenticator> {
   const admin = isAdmin ?? policyAdmin(config.POLICY_FILE);
-  const inner = await credentialAuthenticator(config, log);
+  const inner = await credentialAuthenticator(config, log, () => hooks.tokenCacheHit(config.AUTH_MODE));
+  const mode = config.AUTH_MODE;
   return {
     ...inner,
     async authenticate(req, requestId) {
-      const ctx = await inner.authenticate(req, requestId);
+      let ctx: RequestContext | null;
+      try {
+        ctx = await inner.authenticate(req, requestId);
+      } catch (e) {
+        hooks.tokenValidated(mode, e instanceof DomainError && e.kind === 'Unavailable' ? 'unavailable' : 'invalid');
+        throw e;
+      }
+      // No credentials at all is not a validation; an anonymous context (trusted-proxy) is not a valid one.
+      if (ctx) hooks.tokenValidated(mode, ctx.authenticated ? 'valid' : 'invalid');
       if (ctx?.authenticated) ctx.isAdmin = admin(ctx);
       return ctx;
     },
@@ -64,10 +74,10 @@ function policyAdmin(policyFile: string | null | undefined): (ctx: RequestContex
   return (ctx) => contextIsAdmin(policies, ctx);
 }
 
-async function credentialAuthenticator(config: Config, log?: Logger): Promise<Authenticator> {
+async function credentialAuthenticator(config: Config, log: Logger | undefined, cacheHit: () => void): Promise<Authenticator> {
   switch (config.AUTH_MODE) {
     case 'jwt': {
-      const verifier = await createJwtVerifier(config);
+      const verifier = await createJwtVerifier(config, cacheHit);
       return {
         mode: 'jwt',
         challenge: 'Bearer realm="image"',
@@ -87,7 +97,7 @@ async function credentialAuthenticator(config: Config, log?: Logger): Promise<Au
     }
     case 'keystone': {
       if (!log) throw new Error('AUTH_MODE=keystone needs a logger');
-      const validator = new KeystoneValidator(config, log);
+      const validator = new KeystoneValidator(config, log, cacheHit);
       return {
         mode: 'keystone',
         challenge: `Keystone uri="${keystoneBaseUri(config.KEYSTONE_URL!)}"`,

@@ -82,7 +82,7 @@ type Identity = Parameters<typeof buildContext>[1];
 const VERIFIED_TTL_MS = 60_000;
 const VERIFIED_MAX = 10_000;
 
-export async function createJwtVerifier(config: Config): Promise<JwtVerifier> {
+export async function createJwtVerifier(config: Config, onCacheHit: () => void = () => undefined): Promise<JwtVerifier> {
   let key: KeySource;
   let devKeyFile: string | undefined;
   if (config.JWT_JWKS_URL) key = createRemoteJWKSet(new URL(config.JWT_JWKS_URL));
@@ -107,7 +107,10 @@ export async function createJwtVerifier(config: Config): Promise<JwtVerifier> {
     devKeyFile,
     async verify(token, requestId) {
       const hit = verified.get(token);
-      if (hit) return buildContext(requestId, hit);
+      if (hit) {
+        onCacheHit();
+        return buildContext(requestId, hit);
+      }
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, key as never, {

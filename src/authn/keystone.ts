@@ -74,6 +74,8 @@ export class KeystoneValidator {
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
+    /** Told of each token answered from the cache (metrics). */
+    private readonly onCacheHit: () => void = () => undefined,
   ) {
     this.v3 = keystoneV3(config.KEYSTONE_URL!);
     this.cache = new Lru(config.KEYSTONE_CACHE_SIZE);
@@ -83,7 +85,10 @@ export class KeystoneValidator {
   async validate(token: string): Promise<KeystoneIdentity> {
     const key = createHash('sha256').update(token).digest('base64url');
     const cached = this.cache.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.onCacheHit();
+      return cached;
+    }
     let p = this.inflight.get(key);
     if (!p) {
       p = this.fetchIdentity(token).then(

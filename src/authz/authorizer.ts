@@ -23,6 +23,7 @@ import { explainProperty, propertyAbility, propertyAction } from './protections/
 import type { PropertyProtections, ProtectionOp } from './protections/load.js';
 import type { PolicyRule } from '../generated/policy-rules.js';
 
+import { NO_HOOKS, type AuthzHooks } from '../metrics/hooks.js';
 export type { SubjectType } from './compile.js';
 export type { PolicyRule } from '../generated/policy-rules.js';
 
@@ -55,7 +56,7 @@ export interface Authorizer {
    * given object taken as the target dictionary.
    */
   can(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource?: object): boolean;
-  /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails. */
+  /** NotFound(notFoundMessage) if `readRule` fails, else Forbidden if `rule` fails (each refusal is counted, see `denied`). */
   enforce(ctx: RequestContext, rule: PolicyRule, subject: SubjectType, resource: object | undefined, opts: EnforceOptions): void;
   /** MongoDB filter of the documents `rule` allows the caller (EMPTY_RESULT_FILTER when none). */
   filter(ctx: RequestContext, rule: PolicyRule, subject: SubjectType): Filter<Document>;
@@ -72,6 +73,8 @@ export interface Authorizer {
   canProperty(ctx: RequestContext, op: ProtectionOp, name: string): boolean;
   /** The trace of that decision (empty without a file). */
   explainProperty(ctx: RequestContext, op: ProtectionOp, name: string): string[];
+  /** Records that `rule` refused a request, for a caller that checked with `can` and refuses itself. */
+  denied(rule: PolicyRule): void;
 }
 
 type Compiled = { ability: MongoAbility; conditions: Conditions[] };
@@ -99,9 +102,10 @@ export function policyIdentity(ctx: RequestContext): string {
   ]);
 }
 
-export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet; protections?: PropertyProtections | null } = {}): Authorizer {
+export function createAuthorizer(opts: { policyFile?: string | null; policies?: PolicySet; protections?: PropertyProtections | null; hooks?: AuthzHooks } = {}): Authorizer {
   const policies = opts.policies ?? loadPolicies(opts.policyFile);
   const protections = opts.protections ?? null;
+  const hooks = opts.hooks ?? NO_HOOKS;
   // Compiled rules per caller identity (see policyIdentity), least recently used dropped first.
   const cache = new Lru<string, Map<string, Compiled | boolean>>(COMPILED_CACHE_MAX);
 
@@ -171,8 +175,12 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
     },
     can,
     enforce(ctx, rule, subject, resource, o) {
-      if (o.readRule && !can(ctx, o.readRule, subject, resource)) throw new DomainError('NotFound', o.notFoundMessage);
+      if (o.readRule && !can(ctx, o.readRule, subject, resource)) {
+        hooks.policyDenied(o.readRule);
+        throw new DomainError('NotFound', o.notFoundMessage);
+      }
       if (!can(ctx, rule, subject, resource)) {
+        hooks.policyDenied(rule);
         if (o.readRule === rule) throw new DomainError('NotFound', o.notFoundMessage);
         throw new DomainError('Forbidden', o.forbiddenMessage ?? `You are not authorized to complete ${rule} action.`);
       }
@@ -198,6 +206,7 @@ export function createAuthorizer(opts: { policyFile?: string | null; policies?: 
       return compiled(ctx, rule, subject).conditions;
     },
     ruleNames: () => [...policies.checks.keys()],
+    denied: (rule) => hooks.policyDenied(rule),
     isAdmin: (ctx) => contextIsAdmin(policies, ctx),
     protectsProperties: protections !== null,
     canProperty: (ctx, op, name) => protections === null || propertyRules(ctx).can(propertyAction(op), 'Image', name),

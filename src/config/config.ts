@@ -113,6 +113,12 @@ export const SETTINGS = {
   NOTIFICATION_TOPICS: s('list', ['notifications'], 'Topics notifications are published on (routing keys `<topic>.info` and `<topic>.error` on the exchange `glance`).'),
   DISABLED_NOTIFICATIONS: s('list', [] as string[], 'Notifications not sent: event types (`image.send`) or whole groups (`image`, `image.member`, `task`, `metadef_tag`, ...).'),
   NOTIFICATION_QUEUE_MAX: s('int', 10000, 'Notifications held in memory while the broker is slow or down; beyond this new ones are dropped, counted and logged.', { min: 1 }),
+  METRICS_ENABLED: s('bool', true, 'Prometheus metrics at GET /metrics (text format, no token needed: see README, "Metrics").'),
+  METRICS_PORT: s<number | null>('int', null, 'Serve /metrics on a listener of its own on 127.0.0.1 at this port instead of the API port (0 = any free port). Unset: /metrics is on the API port.', { min: 0, max: 65535 }),
+  DELAYED_DELETE: s('bool', false, 'Deleting an image with data marks it pending_delete (hidden, data kept) until the scrubber removes the data after SCRUB_TIME seconds, as upstream `delayed_delete`; `npm run scrubber -- --restore ID` brings it back.'),
+  SCRUB_TIME: s('int', 0, 'Seconds a pending_delete image keeps its data before the scrubber may remove it (upstream `scrub_time`).', { min: 0 }),
+  SCRUB_POOL_SIZE: s('int', 1, 'Images the scrubber scrubs at once (upstream `scrub_pool_size`).', { min: 1, max: 64 }),
+  SCRUB_INTERVAL: s('int', 300, 'Seconds between the in-process scrubber passes when DELAYED_DELETE is on (upstream `wakeup_time`); 0 = no in-process scrubber (run `npm run scrubber` instead).', { min: 0 }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingName = keyof typeof SETTINGS;

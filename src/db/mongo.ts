@@ -32,6 +32,8 @@ export interface ConnectOptions {
   serialize?: SerializeMode;
   /** The URI is the embedded store this process started (MONGODB_URI unset). */
   embedded?: boolean;
+  /** Emit the driver's command monitoring events (for the MongoDB latency metrics). */
+  monitorCommands?: boolean;
 }
 
 /** Pool size with a real MongoDB. */
@@ -60,6 +62,7 @@ export async function connectMongo(uri: string, dbName: string, log: Logger, opt
     serverSelectionTimeoutMS: 5000,
     connectTimeoutMS: 5000,
     retryWrites: !uri.includes('retryWrites=false'),
+    monitorCommands: opts.monitorCommands ?? false,
     ...CONSISTENCY,
   };
   let client: MongoClient | undefined;
@@ -92,7 +95,7 @@ export async function connectMongo(uri: string, dbName: string, log: Logger, opt
   }
   // Readiness must not queue behind the serialised commands; a ping reads nothing, so a
   // connection of its own cannot break the store's atomicity.
-  const pingDb = serialized ? new MongoClient(uri, { ...base, maxPoolSize: 1 }).db(dbName) : db;
+  const pingDb = serialized ? new MongoClient(uri, { ...base, maxPoolSize: 1, monitorCommands: false }).db(dbName) : db;
   log.info({ db: dbName, uri: redactUri(uri), serialized }, serialized ? 'connected to MongoDB (one connection: commands are serialised)' : 'connected to MongoDB');
   return {
     client,

@@ -37,6 +37,8 @@ export interface ApiOptions {
 export interface PipelineArgs {
   req: Request;
   requestId: string;
+  /** Told the request's operationId as soon as it is routed (metrics). */
+  onRoute?: (operationId: string) => void;
 }
 
 /** The request as the HTTP layer hands it over (express has parsed the query and any JSON body). */
@@ -56,6 +58,8 @@ export interface Api {
   handle(request: ApiRequest, args: PipelineArgs): Promise<Result>;
   /** Whether the operation at this method and path takes its body as raw bytes (image data): never parsed. */
   streamsBody(method: string, path: string): boolean;
+  /** The operationId at this method and path, or null (for requests answered before `handle`, e.g. a malformed JSON body). */
+  operationOf(method: string, path: string): string | null;
 }
 
 /** Describes an Ajv error the way a client reads it: which field, and what is wrong. */
@@ -246,6 +250,7 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     if (m === 404) throw new DomainError('NotFound', 'The resource could not be found.');
     if (m === 405) throw methodNotAllowed(request.path);
     const plan = plans.get(m.op.operationId as string)!;
+    args.onRoute?.(plan.operationId);
     const ctx = await authenticate(plan, args);
 
     const path: Record<string, string> = {};
@@ -316,5 +321,10 @@ export async function createApi(o: ApiOptions): Promise<Api> {
     return typeof m !== 'number' && plans.get(m.op.operationId as string)!.streamsBody;
   }
 
-  return { handle, streamsBody };
+  function operationOf(method: string, path: string): string | null {
+    const m = router.match(method, path);
+    return typeof m === 'number' ? null : (m.op.operationId as string);
+  }
+
+  return { handle, streamsBody, operationOf };
 }

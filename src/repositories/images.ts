@@ -57,6 +57,8 @@ export interface ImageRecord {
   tags: string[];
   locations: ImageLocation[];
   members: ImageMember[];
+  /** DELAYED_DELETE: when a scrubber took this pending_delete image on (null or absent: nobody has). */
+  scrub_started_at?: Date | null;
   member_projects: string[];
   member_keys: string[];
   version: number;
@@ -232,6 +234,16 @@ export class ImagesRepository {
       .aggregate([{ $match: { owner, deleted: false } }, { $group: { _id: '$status', count: { $sum: 1 }, size: { $sum: '$size' } } }])
       .toArray();
     return new Map(rows.map((r) => [String(r._id), { count: Number(r.count) || 0, size: typeof r.size === 'number' ? r.size : 0 }]));
+  }
+
+  /** Deleted images waiting for the scrubber: pending_delete since `deletedBefore` or earlier, not taken on by a scrubber since `claimedBefore`. */
+  async pendingDelete(deletedBefore: Date, claimedBefore: Date, limit: number): Promise<ImageRecord[]> {
+    const docs = await this.col
+      .find({ deleted: true, status: 'pending_delete', deleted_at: { $lte: deletedBefore }, $or: [{ scrub_started_at: null }, { scrub_started_at: { $lte: claimedBefore } }] })
+      .sort({ deleted_at: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(decode);
   }
 
   /** Ids of images with a transfer under way (saving, importing): the sweeper's candidates. */

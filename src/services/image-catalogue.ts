@@ -18,6 +18,7 @@ export function createImageCatalogue(d: {
   propertyCheck: (ctx: RequestContext, props: Record<string, unknown>) => Promise<void>;
   removeData: (img: ImageRecord) => Promise<void>;
   guardRemoval?: (img: ImageRecord) => Promise<() => Promise<void>>;
+  removeCopies: (img: ImageRecord) => Promise<void>;
 }): {
   images: ImagesService;
   imageMembers: MembersService;
@@ -38,6 +39,7 @@ export function createImageCatalogue(d: {
     propertyCheck: d.propertyCheck,
     removeData: d.removeData,
     guardRemoval: d.guardRemoval,
+    delayedDelete: d.config.DELAYED_DELETE ? { removeCopies: d.removeCopies } : undefined,
     // Multi-store mode: every configured store, as upstream lists its enabled_backends.
     storeIds: (d.config.ENABLED_BACKENDS as string[]).map((b) => b.split(':')[0].trim()).filter(Boolean),
   });

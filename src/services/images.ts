@@ -64,6 +64,8 @@ export interface ImagesServiceDeps {
   removeData: (img: ImageRecord) => Promise<void>;
   /** Refuses (409) when a store's copy is in use elsewhere; else returns how to revert (removal.ts). */
   guardRemoval?: (img: ImageRecord) => Promise<() => Promise<void>>;
+  /** DELAYED_DELETE: an image with data becomes pending_delete and keeps its bytes for the scrubber; only these copies go at once. */
+  delayedDelete?: { removeCopies: (img: ImageRecord) => Promise<void> };
   /** Store ids announced on image create (`OpenStack-image-store-ids`); empty without multi-store. */
   storeIds?: string[];
 }
@@ -323,14 +325,22 @@ export class ImagesService {
   async delete(ctx: RequestContext, id: string): Promise<void> {
     const current = await this.getWritable(ctx, id, 'delete_image', 'You are not permitted to delete this image.');
     if (current.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-    const revert = this.d.guardRemoval ? await this.d.guardRemoval(current) : async () => undefined;
+    // A delayed delete keeps the bytes for the scrubber, so only an immediate one asks the
+    // stores whether the data may go (an RBD snapshot with clones is in use: 409).
+    const keepsData = this.d.delayedDelete !== undefined && current.locations.length > 0;
+    const revert = !keepsData && this.d.guardRemoval ? await this.d.guardRemoval(current) : async () => undefined;
     let deleted: ImageRecord;
     try {
       deleted = await this.d.repo.mutate(
         id,
         (img) => {
           if (img.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-          return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), deleted: true, deleted_at: storedNow(), members: [] };
+          // As upstream's Image.delete: with delayed delete, an image with data goes to
+          // pending_delete (a status change the machine allows from active only: 400 otherwise).
+          const delayed = this.d.delayedDelete !== undefined && img.locations.length > 0;
+          const base = { deleted: true, deleted_at: storedNow(), members: [] };
+          if (!delayed) return { ...transition(img.status, 'deleted', { kind: 'Invalid' }), ...base };
+          return { ...transition(img.status, 'pending_delete', { kind: 'Invalid' }), ...base, locations: img.locations.map((l) => ({ ...l, status: 'pending_delete' })), scrub_started_at: null };
         },
         { from: current },
       );
@@ -338,7 +348,9 @@ export class ImagesService {
       await revert();
       throw e;
     }
-    await this.d.removeData(deleted);
+    if (deleted.status === 'pending_delete') await this.d.delayedDelete!.removeCopies(deleted);
+    else await this.d.removeData(deleted);
+    // Sent at delete time, whether the bytes go now or when the scrubber runs (as upstream).
     this.d.notifier.emit('image.delete', imagePayload(deleted), ctx);
   }
 

@@ -31,7 +31,10 @@ export class TasksService {
   ) {}
 
   private access(ctx: RequestContext): void {
-    if (!this.d.authz.can(ctx, 'tasks_api_access', 'Global')) throw forbidden('You are not authorized to complete tasks_api_access action.');
+    if (!this.d.authz.can(ctx, 'tasks_api_access', 'Global')) {
+      this.d.authz.denied?.('tasks_api_access');
+      throw forbidden('You are not authorized to complete tasks_api_access action.');
+    }
   }
 
   /** Admins see every task; others (if a policy lets them in) their project's. */

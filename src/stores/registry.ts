@@ -20,6 +20,7 @@ import { SwiftStore } from './swift.js';
 import { SsrfGuard } from './ssrf.js';
 import type { StoreDriver } from './store.js';
 import type { ImageLocation } from '../repositories/images.js';
+import { NO_HOOKS, type DataHooks } from '../metrics/hooks.js';
 
 export const STAGING_STORE_ID = 'os_glance_staging_store';
 
@@ -37,6 +38,18 @@ interface StoreOpts {
   rados_connect_timeout?: number;
 }
 
+/** Counts the bytes every successful write stored (uploads, staging, imports, copies), by store id. */
+function metered<S extends StoreDriver>(store: S, hooks: DataHooks): S {
+  if (hooks === NO_HOOKS) return store;
+  const write = store.write.bind(store);
+  store.write = async (imageId, data, opts) => {
+    const result = await write(imageId, data, opts);
+    hooks.dataBytes(store.id, 'upload', result.size);
+    return result;
+  };
+  return store;
+}
+
 export class StoreRegistry {
   /** Visible stores, in configuration order. */
   readonly stores = new Map<string, StoreDriver>();
@@ -46,7 +59,7 @@ export class StoreRegistry {
   readonly guard: SsrfGuard;
   private readonly httpReader: HttpStore;
 
-  constructor(config: Config, db: Db) {
+  constructor(config: Config, db: Db, hooks: DataHooks = NO_HOOKS) {
     this.guard = new SsrfGuard(config.HTTP_ALLOWED_HOSTS);
     let options: Record<string, StoreOpts> = {};
     if (config.STORE_OPTIONS) {
@@ -79,7 +92,7 @@ export class StoreRegistry {
       else if (type === 'swift') store = new SwiftStore(swiftOptions(id, o as Record<string, unknown>));
       else if (type === 's3') store = new S3Store(s3Options(id, o as Record<string, unknown>));
       else throw new ConfigError(`Invalid configuration: ENABLED_BACKENDS entry ${entry}: unknown store type ${type} (file, gridfs, http, swift, s3, rbd)`);
-      this.stores.set(id, store);
+      this.stores.set(id, metered(store, hooks));
     }
     for (const id of Object.keys(options)) {
       if (!this.stores.has(id)) throw new ConfigError(`Invalid configuration: STORE_OPTIONS names unknown store ${id}`);
@@ -93,7 +106,7 @@ export class StoreRegistry {
     } else {
       this.defaultId = writable[0].id;
     }
-    this.staging = new FileStore({ id: STAGING_STORE_ID, dir: config.STAGING_DIR ?? join(config.DATA_DIR, 'staging') });
+    this.staging = metered(new FileStore({ id: STAGING_STORE_ID, dir: config.STAGING_DIR ?? join(config.DATA_DIR, 'staging') }), hooks);
     this.httpReader = ([...this.stores.values()].find((s) => s.type === 'http') as HttpStore | undefined) ?? http('http');
   }
 

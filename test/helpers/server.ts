@@ -58,7 +58,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { wrap
     ...env,
   });
   const log = createLogger(config.LOG_LEVEL);
-  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE });
+  const mongo = await connectMongo(config.MONGODB_URI!, dbName, log, { serialize: config.MONGODB_SERIALIZE, monitorCommands: config.METRICS_ENABLED });
   let app: App;
   try {
     app = await createApp({ config, log, mongo: opts.wrapDb ? { ...mongo, db: opts.wrapDb(mongo.db) } : mongo });

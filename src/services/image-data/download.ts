@@ -6,6 +6,7 @@ import type { Notifier } from '../../notifier/notifier.js';
 import { imageSendPayload } from '../../notifier/payloads.js';
 import type { ImagesService } from '../images.js';
 import type { ImageDataReader } from './reader.js';
+import { NO_HOOKS, type DataHooks } from '../../metrics/hooks.js';
 
 /** The cache's download hook (src/cache/service.ts). */
 export interface DownloadCache {
@@ -26,7 +27,7 @@ export interface DownloadResult {
 
 /** `GET /v2/images/{id}/file`, whole or a range, through the image cache when there is one. */
 export class ImageDownload {
-  constructor(private readonly d: { images: ImagesService; reader: ImageDataReader; cache: DownloadCache; notifier: Notifier }) {}
+  constructor(private readonly d: { images: ImagesService; reader: ImageDataReader; cache: DownloadCache; notifier: Notifier; hooks?: DataHooks }) {}
 
   async download(ctx: RequestContext, id: string, requested: RangeRequest | undefined, destinationIp: string | null = null): Promise<DownloadResult> {
     const img = await this.d.images.getVisible(ctx, id, 'download_image');
@@ -34,14 +35,17 @@ export class ImageDownload {
     if (!img.locations.length || img.size === null) return { status: 204, headers: {} };
     const size = img.size;
     const range = requested?.resolve(size);
+    // The bytes come from the cache unless it opens a store (a miss, or no cache).
+    let source = 'cache';
     const { stream } = await this.d.cache.serve(
       { id: img._id, status: img.status, size, checksum: img.checksum, os_hash_algo: img.os_hash_algo, os_hash_value: img.os_hash_value },
       range,
-      (r) => this.d.reader.open(img, r),
+      (r) => this.d.reader.open(img, r, (storeId) => (source = storeId)),
     );
     const expected = range ? range.end - range.start + 1 : size;
     // `image.send` once the response is over, as Glance: ERROR when fewer bytes went out than asked for.
     const sent = (bytes: number) => {
+      (this.d.hooks ?? NO_HOOKS).dataBytes(source, 'download', bytes);
       const payload = imageSendPayload({ bytesSent: bytes, image: img, receiver: { projectId: ctx.projectId, userId: ctx.userId }, destinationIp });
       if (bytes === expected) this.d.notifier.emit('image.send', payload, ctx);
       else this.d.notifier.error('image.send', payload, ctx);

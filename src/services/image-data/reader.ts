@@ -11,14 +11,17 @@ import { NOT_FOUND } from '../images.js';
 export class ImageDataReader {
   constructor(private readonly d: { repo: ImagesRepository; stores: StoreRegistry; log: Logger }) {}
 
-  async open(img: Pick<ImageRecord, '_id' | 'locations'>, range?: ByteRange): Promise<Readable> {
+  /** `opened` is told which store the bytes come from. */
+  async open(img: Pick<ImageRecord, '_id' | 'locations'>, range?: ByteRange, opened?: (storeId: string) => void): Promise<Readable> {
     let last: unknown;
     for (const loc of img.locations) {
       const store = this.d.stores.forLocation(loc);
       if (!store) continue;
       try {
         // Handed on across awaits (cache, handler) before the response attaches to it.
-        return captureErrors(await store.read(loc.url, range)).stream;
+        const stream = captureErrors(await store.read(loc.url, range)).stream;
+        opened?.(store.id);
+        return stream;
       } catch (e) {
         last = e;
         this.d.log.warn({ err: e, image_id: img._id, url: loc.url }, 'image location could not be read');

@@ -6,7 +6,10 @@ import type { ImageAuthorizer } from '../image-authz.js';
 /** `GET /v2/info/stores` and `/v2/info/stores/detail` (multi-store mode only). */
 export function storesInfo(stores: StoreRegistry, authz: ImageAuthorizer, ctx: RequestContext, detail: boolean): Record<string, unknown>[] {
   if (!stores.multiStore) throw notFound('Multi backend is not supported at this site.');
-  if (detail && !authz.can(ctx, 'stores_info_detail', 'Global')) throw forbidden('You are not authorized to complete stores_info_detail action.');
+  if (detail && !authz.can(ctx, 'stores_info_detail', 'Global')) {
+    authz.denied?.('stores_info_detail');
+    throw forbidden('You are not authorized to complete stores_info_detail action.');
+  }
   return [...stores.stores.values()].map((s) => ({
     id: s.id,
     ...(s.description ? { description: s.description } : {}),

@@ -13,7 +13,7 @@ import type { Notifier } from '../../notifier/notifier.js';
 import type { MetadefRepository, MetadefSnapshot, NamespaceDoc, NamespaceEntry } from '../../repositories/metadefs.js';
 
 /** The part of the authorizer (src/authz) that metadefs use. */
-export type MetadefAuthorizer = Pick<Authorizer, 'assertWritable' | 'can' | 'enforce'>;
+export type MetadefAuthorizer = Pick<Authorizer, 'assertWritable' | 'can' | 'enforce'> & Partial<Pick<Authorizer, 'denied'>>;
 
 export interface MetadefDeps {
   repo: MetadefRepository;

@@ -78,7 +78,10 @@ async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown,
 export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<Buffer> {
   // a failed list policy is reported as not-found (glance-authz.md §4.3)
   for (const rule of ['get_metadef_namespaces', 'list_metadef_resource_types'] as const) {
-    if (!d.authz.can(ctx, rule, 'Global')) throw notFound('No metadata definition namespaces are visible.');
+    if (!d.authz.can(ctx, rule, 'Global')) {
+      d.authz.denied?.(rule);
+      throw notFound('No metadata definition namespaces are visible.');
+    }
   }
   const { sortKey, sortDir, limit } = listParams(d, q, ['namespace', 'created_at', 'updated_at'], d.config.LIMIT_PARAM_DEFAULT);
   if (q.visibility !== undefined && q.visibility !== 'public' && q.visibility !== 'private') {
@@ -198,6 +201,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
   if (b.resource_type_associations?.length) rules.push('add_metadef_resource_type_association');
   for (const rule of rules) {
     if (!d.authz.can(ctx, rule, 'MetadefNamespace', target)) {
+      d.authz.denied?.(rule);
       if (notProjectScoped(ctx)) throw notFound('Metadata definitions need a project-scoped token.');
       throw forbidden(`You are not authorized to perform ${rule}.`);
     }

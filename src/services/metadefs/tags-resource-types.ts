@@ -109,6 +109,7 @@ export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: st
 
 export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<Json> {
   if (!d.authz.can(ctx, 'list_metadef_resource_types', 'Global')) {
+    d.authz.denied?.('list_metadef_resource_types');
     if (!ctx.authenticated || notProjectScoped(ctx)) throw notFound('No resource types are visible.');
     throw forbidden('You are not authorized to perform list_metadef_resource_types.');
   }
