@@ -9,6 +9,7 @@ import { createAuthorizer, type Authorizer } from './authz/index.js';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { cacheSettingsFrom, createCacheService, repositoryImageLookup, type CacheService } from './cache/service.js';
+import { CacheClient, RemoteCache, RemotePrefetcher, serveCacheCalls } from './cache/remote.js';
 import { ImagesRepository } from './repositories/images.js';
 import { LeasesRepository } from './repositories/leases.js';
 import { TasksRepository } from './repositories/tasks.js';
@@ -84,6 +85,8 @@ export interface AppDeps {
   config: Config;
   log: Logger;
   mongo: Mongo;
+  /** Set when this process is one of several API workers (src/cluster.ts); slot 0 owns the image cache. */
+  worker?: { slot: number };
 }
 
 export interface App {
@@ -132,7 +135,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const stores = new StoreRegistry(config, db);
   warmHashWorkers();
   const reader = new ImageDataReader({ repo, stores, log });
-  const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: repositoryImageLookup(repo), log, open: (image) => reader.openWhole(image.id) });
+  // With several workers, slot 0 owns the cache directory; the others reach it over IPC (src/cache/remote.ts).
+  const cacheSettings = cacheSettingsFrom(config);
+  const cacheClient = cacheSettings.enabled && deps.worker && deps.worker.slot !== 0 ? new CacheClient() : undefined;
+  const imageCache = await createCacheService(cacheSettings, {
+    policy: authz,
+    images: repositoryImageLookup(repo),
+    log,
+    open: (image) => reader.openWhole(image.id),
+    remote: cacheClient && { cache: new RemoteCache(cacheClient, cacheSettings.maxSize), prefetcher: new RemotePrefetcher(cacheClient) },
+  });
+  const stopCacheCalls = deps.worker?.slot === 0 && imageCache.cache && imageCache.prefetcher ? serveCacheCalls(imageCache.cache, imageCache.prefetcher) : undefined;
   const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: imageCache.enabled });
 
   // Metadata definitions, and the property validation the catalogue may enforce.
@@ -269,6 +282,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       sweeper.close();
       await background.close();
       leases.close();
+      stopCacheCalls?.();
       await imageCache.close();
       await notifier.close();
       authenticator.close?.();

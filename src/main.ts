@@ -5,8 +5,15 @@ import { createLogger } from './log.js';
 import { connectMongo, type Mongo } from './db/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded.js';
 import { createApp, type App } from './app.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runSupervisor, workerEnv } from './cluster.js';
 
-/** Entry point: configuration → MongoDB → application → listen; clean shutdown on every exit path. */
+/**
+ * Entry point: configuration → MongoDB → application → listen; clean shutdown on every exit
+ * path. With WORKERS > 1 this process becomes the supervising primary (src/cluster.ts) and each
+ * worker runs the rest of this function with the store URI the primary gives it.
+ */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -18,7 +25,13 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = createLogger(config.LOG_LEVEL);
+  const workers = config.WORKERS ?? availableParallelism();
+  if (cluster.isPrimary && workers > 1) {
+    await runSupervisor(config, createLogger(config.LOG_LEVEL).child({ role: 'primary' }), workers);
+    return;
+  }
+  const worker = workerEnv();
+  const log = worker ? createLogger(config.LOG_LEVEL).child({ worker: worker.slot }) : createLogger(config.LOG_LEVEL);
   let embedded: EmbeddedMongo | undefined;
   let mongo: Mongo | undefined;
   let app: App | undefined;
@@ -47,7 +60,10 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
-  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+  // a terminal's Ctrl-C reaches the whole group: a worker leaves the drain to its primary
+  process.on('SIGINT', () => (worker ? undefined : void stop(0, 'SIGINT')));
+  // a worker whose primary is gone (killed) stops too
+  if (worker) process.on('disconnect', () => void stop(0, 'primary gone'));
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     void stop(1, 'uncaught exception');
@@ -58,7 +74,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    let uri = config.MONGODB_URI;
+    let uri = worker?.storeUri ?? config.MONGODB_URI;
     if (!uri) {
       embedded = await startEmbeddedMongo({ database: config.MONGODB_DB });
       uri = embedded.uri;
@@ -67,8 +83,8 @@ async function main(): Promise<void> {
         '*** MONGODB_URI is not set: using an embedded IN-MEMORY store. Every image record and metadata definition is LOST when the service stops. Set MONGODB_URI to a MongoDB replica set for real use. ***',
       );
     }
-    mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined });
-    app = await createApp({ config, log, mongo });
+    mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined || worker?.embedded === true });
+    app = await createApp({ config, log, mongo, worker: worker && { slot: worker.slot } });
     server = createServer(app.app);
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
