@@ -1,6 +1,6 @@
 /**
  * Test runner: starts one embedded MongoDB for the whole run, then runs every
- * `*.test.ts` under the given directories (default: test/ without its e2e and stress lanes,
+ * `*.test.ts` under the given directories (default: test/ without its e2e, stress, conformance and workers lanes,
  * which have scripts of their own) with node's test runner.
  * Each test file isolates itself by database name. TEST_NAME_PATTERN runs only the tests
  * whose names match it (node's --test-name-pattern).
@@ -12,7 +12,7 @@ import { startEmbeddedMongo } from '../src/db/embedded.js';
 import { PROJECT_ROOT } from '../src/openapi.js';
 
 /** Directories under test/ that only run when named. */
-const LANES = new Set(['e2e', 'stress', 'conformance']);
+const LANES = new Set(['e2e', 'stress', 'conformance', 'workers']);
 
 function findTests(dir: string): string[] {
   const out: string[] = [];
