@@ -146,6 +146,37 @@ test('a metadef write through one worker is seen through the other within METADE
   assert.ok(Date.now() - writtenAt < CHECK_MS + 20_000);
 });
 
+test('the image cache has one owner: queueing, listing and cached downloads work through either worker', async () => {
+  const created = await call('POST', '/v2/images', { name: 'cached', disk_format: 'raw', container_format: 'bare' });
+  const id = JSON.parse(created.body).id as string;
+  const data = Buffer.alloc(64 * 1024, 3);
+  const put = await new Promise<number>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'PUT', path: `/v2/images/${id}/file`, agent: false, headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream', 'content-length': String(data.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+  assert.equal(put, 204);
+  const queued = await call('PUT', `/v2/cache/${id}`);
+  assert.equal(queued.status, 202, queued.body);
+  let listings: Reply[] = [];
+  for (let i = 0; i < 60; i++) {
+    listings = await fromBoth('/v2/cache');
+    if (listings.every((r) => JSON.parse(r.body).cached_images.some((c: { image_id: string }) => c.image_id === id))) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  for (const r of listings) assert.ok(JSON.parse(r.body).cached_images.some((c: { image_id: string }) => c.image_id === id), `worker ${r.worker} lists the cached copy`);
+  const downloads = await fromBoth(`/v2/images/${id}/file`);
+  for (const d of downloads) assert.equal(d.body, data.toString());
+  const entry = JSON.parse((await call('GET', '/v2/cache')).body).cached_images.find((c: { image_id: string }) => c.image_id === id);
+  assert.equal(entry.hits, downloads.length, 'every download, on either worker, was served from the copy');
+  const cleared = await call('DELETE', `/v2/cache/${id}`);
+  assert.equal(cleared.status, 204);
+  for (const r of await fromBoth('/v2/cache')) assert.deepEqual(JSON.parse(r.body).cached_images, []);
+});
+
 test('killing the worker that runs an upload loses no image record: the image returns to queued', async () => {
   const created = await call('POST', '/v2/images', { name: 'killed-upload', disk_format: 'raw', container_format: 'bare' });
   assert.equal(created.status, 201, created.body);
