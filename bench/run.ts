@@ -210,6 +210,7 @@ async function main(): Promise<void> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
+    WORKERS: process.env.BENCH_WORKERS ?? '1',
     LOG_LEVEL,
     MONGODB_URI: uri,
     MONGODB_DB: DB,
