@@ -96,7 +96,7 @@ const sides: Side[] = [];
 let ks: Awaited<ReturnType<typeof startKeystone>> | undefined;
 try {
   log('starting Keystone');
-  ks = await startKeystone();
+  ks = await startKeystone({ timeoutMs: 900_000 }); // a busy machine can take minutes
   const token = await ks.token('admin');
   log('starting glance-api (one process)');
   const glance = await startGlance(ks, {});
