@@ -3,15 +3,14 @@
  * Writes go to `<dir>/.tmp-<uuid>-<random>`, are fsynced, then atomically renamed into place (and
  * the directory fsynced), so a visible file is always complete. Paths come from the image id only.
  */
-import { promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { FileRangeStream } from './file-stream.js';
-import { HashingFileSink } from './file-sink.js';
-import { assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
+import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 export interface FileStoreOptions {
   id: string;
@@ -83,18 +82,17 @@ export class FileStore implements StoreDriver {
     const final = this.pathFor(imageId);
     await this.ensureDir();
     const tmp = join(this.dir, `.tmp-${assertImageId(imageId)}-${randomBytes(6).toString('hex')}`);
+    const meter = new Meter(opts.hashAlgo, opts.maxSize);
     const handle = await fsp.open(tmp, 'wx', 0o640);
-    // measures, hashes and writes in one stage: one copy per byte, one write per MiB
-    const sink = new HashingFileSink(handle, opts.hashAlgo, opts.maxSize);
     try {
-      await pipeline(data, sink);
+      const out = createWriteStream('', { fd: handle.fd, autoClose: false, highWaterMark: 1 << 20 });
+      await pipeline(data, meter, out);
       await handle.sync();
       await handle.close();
       await fsp.rename(tmp, final);
       await this.syncDir();
-      return sink.result(pathToFileURL(final).href);
+      return meter.result(pathToFileURL(final).href);
     } catch (e) {
-      await sink.settled();
       await handle.close().catch(() => undefined);
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw e;

@@ -234,26 +234,16 @@ export class StreamDigests {
   private readonly hashes: RemoteHash[];
   private batch?: SharedBatch;
   private fill = 0;
-  private readonly users: number;
 
-  /**
-   * `sink`, if given, also receives every batch once it is handed to the digests (a file
-   * store writes it out from there: one write per batch, no second copy); it must call
-   * `batch.release()` once it is done with the bytes.
-   */
-  constructor(
-    algos: readonly string[],
-    private readonly sink?: (batch: SharedBatch, length: number) => void,
-  ) {
+  constructor(algos: readonly string[]) {
     this.hashes = algos.map((a) => new RemoteHash(a));
-    this.users = this.hashes.length + (sink ? 1 : 0);
   }
 
   /** Copies `chunk` for hashing. Throws once a digest has failed. */
   update(chunk: Uint8Array): void {
     for (let off = 0; off < chunk.length; ) {
       const n = Math.min(chunk.length - off, BATCH - this.fill);
-      this.batch ??= new SharedBatch(this.users);
+      this.batch ??= new SharedBatch(this.hashes.length);
       this.batch.bytes.set(chunk.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;
@@ -269,7 +259,6 @@ export class StreamDigests {
     const length = this.fill;
     this.fill = 0;
     for (const h of this.hashes) h.update(batch, length);
-    this.sink?.(batch, length);
   }
 
   /** Resolves once few enough bytes are in flight (at once when a digest has failed: `update` throws then). */
@@ -286,7 +275,7 @@ export class StreamDigests {
   abandon(): void {
     if (this.batch) {
       // never handed to a digest: back to the free list
-      for (let i = 0; i < this.users; i++) this.batch.release();
+      for (let i = 0; i < this.hashes.length; i++) this.batch.release();
       this.batch = undefined;
       this.fill = 0;
     }
