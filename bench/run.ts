@@ -5,6 +5,7 @@
  *
  *   npm run bench -- [--quick] [--only a,b] [--images N] [--duration S] [--rounds N] [--connections 1,16,64]
  *                    [--no-build] [--no-data] [--data-mib N] [--profile DIR] [--json FILE]
+ *   npm run bench -- --vs-glance [...]   (against Debian's glance-api: bench/vs-glance.ts)
  *
  * Method and figures: docs/performance.md.
  */
@@ -31,6 +32,12 @@ import { buildContext } from '../src/authn/context.js';
 import { createAuthorizer } from '../src/authz/authorizer.js';
 import { parseListQuery, visibilityPredicates } from '../src/services/image-list-query.js';
 import { UNLISTED_STATUSES } from '../src/domain/image-status.js';
+
+// the side-by-side run against Debian's glance-api is a program of its own
+if (process.argv.includes('--vs-glance')) {
+  await import('./vs-glance.js');
+  process.exit(0);
+}
 
 const { values: argv } = parseArgs({
   options: {
@@ -210,6 +217,7 @@ async function main(): Promise<void> {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
+    WORKERS: process.env.BENCH_WORKERS ?? '1',
     LOG_LEVEL,
     MONGODB_URI: uri,
     MONGODB_DB: DB,

@@ -10,6 +10,7 @@ import { checkProtectionPolicies, loadProtections, protectionPolicyRules } from 
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { cacheSettingsFrom, createCacheService, repositoryImageLookup, type CacheService } from './cache/service.js';
+import { CacheClient, RemoteCache, RemotePrefetcher, serveCacheCalls } from './cache/remote.js';
 import { ImagesRepository } from './repositories/images.js';
 import { LeasesRepository } from './repositories/leases.js';
 import { TasksRepository } from './repositories/tasks.js';
@@ -50,7 +51,7 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { createMetrics, type Metrics, type RequestTimer } from './metrics/metrics.js';
 import { monitorMongo } from './metrics/mongo.js';
-import { shareWithPrimary } from './metrics/cluster.js';
+import { shareWithPrimary, viaPrimary } from './metrics/cluster.js';
 import { answerScrape, registrySource, serveMetrics } from './metrics/endpoint.js';
 
 /** Everything handlers may use. Built once in `createApp` (the composition root). */
@@ -98,6 +99,8 @@ export interface AppDeps {
   config: Config;
   log: Logger;
   mongo: Mongo;
+  /** Set when this process is one of several API workers (src/cluster.ts); slot 0 owns the image cache. */
+  worker?: { slot: number };
 }
 
 export interface App {
@@ -164,7 +167,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   }
   warmHashWorkers();
   const reader = new ImageDataReader({ repo, stores, log });
-  const imageCache = await createCacheService(cacheSettingsFrom(config), { policy: authz, images: repositoryImageLookup(repo), log, open: (image) => reader.openWhole(image.id) });
+  // With several workers, slot 0 owns the cache directory; the others reach it over IPC (src/cache/remote.ts).
+  const cacheSettings = cacheSettingsFrom(config);
+  const cacheClient = cacheSettings.enabled && deps.worker && deps.worker.slot !== 0 ? new CacheClient() : undefined;
+  const imageCache = await createCacheService(cacheSettings, {
+    policy: authz,
+    images: repositoryImageLookup(repo),
+    log,
+    open: (image) => reader.openWhole(image.id),
+    remote: cacheClient && { cache: new RemoteCache(cacheClient, cacheSettings.maxSize), prefetcher: new RemotePrefetcher(cacheClient) },
+  });
+  const stopCacheCalls = deps.worker?.slot === 0 && imageCache.cache && imageCache.prefetcher ? serveCacheCalls(imageCache.cache, imageCache.prefetcher) : undefined;
   const features = (): VersionFeatures => ({ multiStore: config.ENABLED_BACKENDS.length > 0, cache: imageCache.enabled });
 
   // Metadata definitions, and the property validation the catalogue may enforce.
@@ -255,7 +268,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // No token: the labels carry no ids, names or paths (see README, "Metrics").
   let metricsServer: Server | undefined;
   if (metrics.registry) {
-    const source = registrySource(metrics.registry);
+    // With several workers, every scrape answers the sum over all of them (src/metrics/cluster.ts).
+    const source = cluster.isWorker ? viaPrimary(metrics.registry.contentType) : registrySource(metrics.registry);
     if (config.METRICS_PORT === null) app.get('/metrics', (_req, res) => answerScrape(source, res));
     // In a worker the primary serves METRICS_PORT with every worker's numbers (src/metrics/cluster.ts).
     else if (!cluster.isWorker) {
@@ -342,6 +356,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       await scrubber.close();
       await background.close();
       leases.close();
+      stopCacheCalls?.();
       await imageCache.close();
       await notifier.close();
       authenticator.close?.();

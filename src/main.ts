@@ -6,8 +6,15 @@ import { connectMongo, type Mongo } from './db/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded.js';
 import { createApp, type App } from './app.js';
 import { loadProtections } from './authz/protections/load.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runSupervisor, workerEnv } from './cluster.js';
 
-/** Entry point: configuration → MongoDB → application → listen; clean shutdown on every exit path. */
+/**
+ * Entry point: configuration → MongoDB → application → listen; clean shutdown on every exit
+ * path. With WORKERS > 1 this process becomes the supervising primary (src/cluster.ts) and each
+ * worker runs the rest of this function with the store URI the primary gives it.
+ */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -21,7 +28,13 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const log = createLogger(config.LOG_LEVEL);
+  const workers = config.WORKERS ?? availableParallelism();
+  if (cluster.isPrimary && workers > 1) {
+    await runSupervisor(config, createLogger(config.LOG_LEVEL).child({ role: 'primary' }), workers);
+    return;
+  }
+  const worker = workerEnv();
+  const log = worker ? createLogger(config.LOG_LEVEL).child({ worker: worker.slot }) : createLogger(config.LOG_LEVEL);
   let embedded: EmbeddedMongo | undefined;
   let mongo: Mongo | undefined;
   let app: App | undefined;
@@ -50,7 +63,10 @@ async function main(): Promise<void> {
     process.exit(code);
   };
   process.on('SIGTERM', () => void stop(0, 'SIGTERM'));
-  process.on('SIGINT', () => void stop(0, 'SIGINT'));
+  // a terminal's Ctrl-C reaches the whole group: a worker leaves the drain to its primary
+  process.on('SIGINT', () => (worker ? undefined : void stop(0, 'SIGINT')));
+  // a worker whose primary is gone (killed) stops too
+  if (worker) process.on('disconnect', () => void stop(0, 'primary gone'));
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception');
     void stop(1, 'uncaught exception');
@@ -61,7 +77,7 @@ async function main(): Promise<void> {
   });
 
   try {
-    let uri = config.MONGODB_URI;
+    let uri = worker?.storeUri ?? config.MONGODB_URI;
     if (!uri) {
       embedded = await startEmbeddedMongo({ database: config.MONGODB_DB });
       uri = embedded.uri;
@@ -70,8 +86,8 @@ async function main(): Promise<void> {
         '*** MONGODB_URI is not set: using an embedded IN-MEMORY store. Every image record and metadata definition is LOST when the service stops. Set MONGODB_URI to a MongoDB replica set for real use. ***',
       );
     }
-    mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined, monitorCommands: config.METRICS_ENABLED });
-    app = await createApp({ config, log, mongo });
+    mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined || worker?.embedded === true, monitorCommands: config.METRICS_ENABLED });
+    app = await createApp({ config, log, mongo, worker: worker && { slot: worker.slot } });
     server = createServer(app.app);
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;

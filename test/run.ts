@@ -1,6 +1,6 @@
 /**
  * Test runner: starts one embedded MongoDB for the whole run, then runs every
- * `*.test.ts` under the given directories (default: test/ without its e2e, stress, conformance and stores lanes,
+ * `*.test.ts` under the given directories (default: test/ without its e2e, stress, conformance, stores and workers lanes,
  * which have scripts of their own) with node's test runner.
  * Each test file isolates itself by database name. TEST_NAME_PATTERN runs only the tests
  * whose names match it (node's --test-name-pattern).
@@ -12,7 +12,7 @@ import { startEmbeddedMongo } from '../src/db/embedded.js';
 import { PROJECT_ROOT } from '../src/openapi.js';
 
 /** Directories under test/ that only run when named (test/stores needs real storage services). */
-const LANES = new Set(['e2e', 'stress', 'conformance', 'stores']);
+const LANES = new Set(['e2e', 'stress', 'conformance', 'stores', 'workers']);
 
 function findTests(dir: string): string[] {
   const out: string[] = [];

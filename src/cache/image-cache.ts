@@ -197,6 +197,25 @@ export class ImageCache {
     return rs;
   }
 
+  /**
+   * For another worker's download: the path of a verified copy that matches the record (a
+   * hit), or null (a miss). The caller opens the file itself; an eviction meanwhile only
+   * unlinks it, so an opened copy stays readable.
+   */
+  lookup(image: CacheableImage, whole: boolean): { path: string; size: number } | null {
+    const e = this.entryFor(image);
+    if (!e) {
+      this.counters.misses++;
+      return null;
+    }
+    e.hits++;
+    e.lastAccessed = Date.now();
+    this.counters.hits++;
+    if (whole) this.counters.bytes_from_cache += e.size;
+    this.scheduleSave();
+    return { path: join(this.dir, image.id), size: e.size };
+  }
+
   private countStore(s: Readable): Readable {
     if (s instanceof FileRangeStream) {
       // counted as it is sent, so the download can still be pumped without a copy (respond.ts)

@@ -13,8 +13,38 @@ import type { Config } from '../config/config.js';
 import { DomainError, forbidden, invalid, notFound, imageNotFoundMessage } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { ImageCache } from './image-cache.js';
-import { Prefetcher } from './prefetcher.js';
+import { Prefetcher, type PrefetchStatus } from './prefetcher.js';
 import type { ByteRange, CacheableImage, CachedImageInfo, CacheMetrics } from './types.js';
+
+type Maybe<T> = T | Promise<T>;
+
+/**
+ * What the service needs of a cache: the local ImageCache, or (in a worker that does not own
+ * the cache directory) a client of the owner's (src/cache/remote.ts).
+ */
+export interface CacheBackend {
+  serve(image: CacheableImage, range: ByteRange | undefined, openStore: (range?: ByteRange) => Promise<Readable>): Promise<{ stream: Readable; source: 'cache' | 'store' }>;
+  evict(id: string): Promise<unknown>;
+  dequeue(id: string): Promise<unknown>;
+  list(): Maybe<CachedImageInfo[]>;
+  queued(): Maybe<string[]>;
+  metrics(): Maybe<CacheMetrics>;
+  isCached(id: string): Maybe<boolean>;
+  enqueue(id: string): Promise<boolean>;
+  clearCache(): Promise<number>;
+  clearQueue(): Promise<number>;
+  clean(): Promise<unknown>;
+  prune(): Promise<{ files: number; bytes: number }>;
+  close(): Promise<void>;
+}
+
+/** The prefetcher as the service drives it (local, or the owner's through a client). */
+export interface PrefetchControl {
+  status(): Maybe<PrefetchStatus>;
+  kick(): void;
+  stop(): void;
+  idle(): Promise<void>;
+}
 
 /** The part of the authorizer the cache uses (src/authz: `s.authz`). */
 export interface CachePolicy {
@@ -64,8 +94,8 @@ export const CLEAR_TARGETS = ['', 'cache', 'queue'] as const;
 
 export interface CacheServiceOptions {
   /** null: caching disabled. */
-  cache: ImageCache | null;
-  prefetcher: Prefetcher | null;
+  cache: CacheBackend | null;
+  prefetcher: PrefetchControl | null;
   policy: CachePolicy;
   images: ImageLookup;
   log: Logger;
@@ -78,13 +108,13 @@ export class CacheService {
     return this.o.cache !== null;
   }
 
-  /** The underlying cache (tests, metrics), or null when disabled. */
+  /** The local cache (tests, metrics), or null when disabled or owned by another worker. */
   get cache(): ImageCache | null {
-    return this.o.cache;
+    return this.o.cache instanceof ImageCache ? this.o.cache : null;
   }
 
   get prefetcher(): Prefetcher | null {
-    return this.o.prefetcher;
+    return this.o.prefetcher instanceof Prefetcher ? this.o.prefetcher : null;
   }
 
   // ---------------------------------------------------------------- hooks for image data
@@ -114,7 +144,7 @@ export class CacheService {
     }
   }
 
-  private enabledCache(): ImageCache {
+  private enabledCache(): CacheBackend {
     if (!this.o.cache) throw notFound('Caching via API is not supported at this site.');
     return this.o.cache;
   }
@@ -130,8 +160,8 @@ export class CacheService {
   async list(ctx: RequestContext): Promise<CacheListing> {
     this.allow(ctx, 'cache_list');
     const cache = this.enabledCache();
-    const prefetch = this.o.prefetcher?.status() ?? { active: [], completed: 0, failed: 0 };
-    return { cached_images: cache.list(), queued_images: cache.queued(), stats: { ...cache.metrics(), prefetch } };
+    const prefetch = (await this.o.prefetcher?.status()) ?? { active: [], completed: 0, failed: 0 };
+    return { cached_images: await cache.list(), queued_images: await cache.queued(), stats: { ...(await cache.metrics()), prefetch } };
   }
 
   /** PUT /v2/cache/{id}: queue an active image for prefetching. */
@@ -151,7 +181,7 @@ export class CacheService {
     const key = id;
     const found = await this.visibleImage(ctx, key);
     const cache = this.o.cache;
-    if (!found && !(cache && (cache.isCached(key) || cache.queued().includes(key)))) throw notFound(imageNotFoundMessage(id));
+    if (!found && !(cache && ((await cache.isCached(key)) || (await cache.queued()).includes(key)))) throw notFound(imageNotFoundMessage(id));
     this.allow(ctx, 'cache_delete', found?.doc);
     const c = this.enabledCache();
     await c.evict(key);
@@ -200,12 +230,20 @@ export interface CacheSettings {
   prefetchBackoffMs: number;
 }
 
-/** Builds the cache service; a disabled cache still answers the API (403/404). */
+/**
+ * Builds the cache service; a disabled cache still answers the API (403/404). `remote`: this
+ * process does not own the cache directory and reaches the owner's cache through it.
+ */
 export async function createCacheService(
   settings: CacheSettings,
-  { open, ...deps }: { policy: CachePolicy; images: ImageLookup; log: Logger; /** Where the prefetcher reads an image's bytes. */ open: (image: CacheableImage) => Promise<Readable> },
+  {
+    open,
+    remote,
+    ...deps
+  }: { policy: CachePolicy; images: ImageLookup; log: Logger; /** Where the prefetcher reads an image's bytes. */ open: (image: CacheableImage) => Promise<Readable>; remote?: { cache: CacheBackend; prefetcher: PrefetchControl } },
 ): Promise<CacheService> {
   if (!settings.enabled) return new CacheService({ cache: null, prefetcher: null, ...deps });
+  if (remote) return new CacheService({ ...remote, ...deps });
   const cache = await ImageCache.create({ dir: settings.dir, maxSize: settings.maxSize, log: deps.log });
   const source = { load: async (id: string) => (await deps.images.find(id))?.image ?? null, open };
   const prefetcher = new Prefetcher(cache, source, {

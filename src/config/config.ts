@@ -40,6 +40,7 @@ export const SETTINGS = {
     values: ['production', 'development', 'test'],
   }),
   MAX_JSON_BODY: s('int', 1048576, 'Largest accepted JSON request body, in bytes (413 beyond).', { min: 1024 }),
+  WORKERS: s<number | null>('int', null, 'API worker processes sharing the port (node cluster; a supervising primary restarts them and drains them on SIGTERM). Unset: one per CPU. 1: a single process, no cluster.', { min: 1, max: 256 }),
   SHUTDOWN_TIMEOUT: s('int', 10000, 'Milliseconds to wait for in-flight requests on SIGTERM before closing.', { min: 0 }),
   LIMIT_PARAM_DEFAULT: s('int', 25, 'Default page size of collection lists.', { min: 1 }),
   API_LIMIT_MAX: s('int', 1000, 'Largest page size of collection lists (larger limits are capped).', { min: 1 }),

@@ -56,6 +56,17 @@ export async function isJongodb(client: MongoClient): Promise<boolean> {
   return /jongodb/i.test(String(info.version ?? '')) || /jongodb/i.test(String(info.gitVersion ?? ''));
 }
 
+/** Whether the server at `uri` is jongodb (one short-lived connection). */
+export async function connectProbe(uri: string): Promise<boolean> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000, connectTimeoutMS: 5000, maxPoolSize: 1 });
+  try {
+    await client.connect();
+    return await isJongodb(client);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
 export async function connectMongo(uri: string, dbName: string, log: Logger, opts: ConnectOptions = {}): Promise<Mongo> {
   const mode = opts.serialize ?? 'auto';
   const base: MongoClientOptions = {

@@ -30,7 +30,7 @@ async function waitFor(pred: () => Promise<boolean>, ms: number): Promise<boolea
 function startMain(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/main.ts')], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'main-')), LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', WORKERS: '1', PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'main-')), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const ready = new Promise<{ url: string; storePort: number }>((resolve, reject) => {

@@ -77,3 +77,28 @@ test('writes show in the next list and show', async () => {
   assert.ok(!names((await call(s.url, 'GET', `${NS}?limit=50`, { token: b })).body).includes('RC::A'));
   assert.equal((await call(s.url, 'GET', `${NS}/RC::A`, { token: a })).status, 404);
 });
+
+test('child reads: cached per caller like show, and a child write shows in the next read', async () => {
+  const base = `${NS}/RC::B`;
+  const paths = [`${base}/properties`, `${base}/properties/size`, `${base}/properties/rc_size?resource_type=OS::Glance::Image`, `${base}/objects`, `${base}/tags`, `${base}/resource_types`];
+  for (let round = 0; round < 2; round++) {
+    for (const p of paths) {
+      const own = await call(s.url, 'GET', p, { token: b });
+      assert.equal(own.status, 200, `${p} for its owner`);
+      assert.equal(Number(own.headers.get('content-length')), Buffer.byteLength(own.text));
+      assert.equal((await call(s.url, 'GET', p, { token: a })).status, 404, `${p} stays hidden from another project`);
+    }
+  }
+  assert.equal((await call(s.url, 'GET', `${base}/properties/rc_size?resource_type=OS::Glance::Image`, { token: b })).body.name, 'size');
+  assert.deepEqual((await call(s.url, 'GET', `${base}/objects`, { token: b })).body.objects, []);
+  assert.equal((await call(s.url, 'POST', `${base}/objects`, { token: admin, body: { name: 'Obj' } })).status, 201);
+  assert.equal((await call(s.url, 'POST', `${base}/properties`, { token: admin, body: { name: 'extra', title: 'Extra', type: 'string' } })).status, 201);
+  assert.equal((await call(s.url, 'POST', `${base}/tags/T1`, { token: admin })).status, 201);
+  assert.deepEqual((await call(s.url, 'GET', `${base}/objects`, { token: b })).body.objects.map((o: { name: string }) => o.name), ['Obj']);
+  assert.equal((await call(s.url, 'GET', `${base}/objects/Obj`, { token: b })).body.name, 'Obj');
+  assert.deepEqual(Object.keys((await call(s.url, 'GET', `${base}/properties`, { token: b })).body.properties).sort(), ['extra', 'size']);
+  assert.deepEqual((await call(s.url, 'GET', `${base}/tags`, { token: b })).body.tags, [{ name: 'T1' }]);
+  assert.equal((await call(s.url, 'GET', `${base}/tags/T1`, { token: b })).body.name, 'T1');
+  const types = await call(s.url, 'GET', '/v2/metadefs/resource_types', { token: b });
+  assert.ok(types.body.resource_types.some((t: { name: string }) => t.name === 'OS::Glance::Image'));
+});

@@ -38,6 +38,7 @@ export async function startService(ks: Pick<Keystone, 'url'>, env: Record<string
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'test',
+      WORKERS: '1',
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
       PORT: String(port),

@@ -34,6 +34,8 @@ export async function startTarget(mongoUri: string): Promise<Target> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: process.env.FUZZ_NODE_ENV ?? 'production',
+    // one process: a crash is the service's exit, not a worker restart
+    WORKERS: process.env.FUZZ_WORKERS ?? '1',
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     PORT: '0',

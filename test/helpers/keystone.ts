@@ -102,9 +102,9 @@ async function passwordToken(url: string, user: string, password: string, projec
 }
 
 /** `port`: a free loopback port chosen by the caller (who may need the URL before Keystone is up). */
-export async function startKeystone(opts: { port?: number } = {}): Promise<Keystone> {
+export async function startKeystone(opts: { port?: number; timeoutMs?: number } = {}): Promise<Keystone> {
   const port = opts.port ?? (await freePort());
-  const { dir, stop } = await startLocalService({ name: 'keystone', script: 'keystone-local.sh', args: [String(port)], timeout: 240_000 });
+  const { dir, stop } = await startLocalService({ name: 'keystone', script: 'keystone-local.sh', args: [String(port)], timeout: opts.timeoutMs ?? 240_000 });
   const url = `http://127.0.0.1:${port}/v3`;
   try {
     const admin = await passwordToken(url, 'admin', PASSWORD, 'admin');

@@ -4,14 +4,13 @@
  */
 import type { RequestContext } from '../../authn/context.js';
 import type { PolicyRule } from '../../authz/index.js';
-import { Lru } from '../../lru.js';
 import type { operations } from '../../generated/openapi.js';
-import { policyIdentity } from '../../authz/index.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type MetadefSnapshot, type NamespaceDoc, type ObjectDoc, type PropertyDoc, type TagDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyMap } from './property-definition.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
+import { cachedRead } from './read-cache.js';
 import { nsSelf, renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
 
 export interface NamespaceInput {
@@ -53,28 +52,7 @@ function link(raw: URLSearchParams, marker?: string): string {
   return q ? `${LIST_PATH}?${q}` : LIST_PATH;
 }
 
-// The namespace reads answer JSON text cached per catalogue snapshot. A snapshot is immutable
-// and a new catalogue version is a new snapshot object, so entries never outlive their data.
-// One body per (snapshot, caller's policy identity, request: namespace and resource_type, or
-// list query); the identity holds every context field a policy can read, so callers sharing an
-// entry get exactly the same decisions. Only successful answers are kept: refusals are recomputed.
-const readTexts = new WeakMap<MetadefSnapshot, Lru<string, Buffer>>();
-const READ_TEXTS_MAX = 500;
-
-async function cachedRead(d: MetadefDeps, ctx: RequestContext, request: unknown, build: (snap: MetadefSnapshot) => Json): Promise<Buffer> {
-  const snap = await d.repo.snapshot();
-  let texts = readTexts.get(snap);
-  if (!texts) readTexts.set(snap, (texts = new Lru(READ_TEXTS_MAX)));
-  const key = JSON.stringify([policyIdentity(ctx), request]);
-  let text = texts.get(key);
-  if (text === undefined) {
-    text = Buffer.from(JSON.stringify(build(snap)), 'utf8');
-    texts.set(key, text);
-  }
-  return text;
-}
-
-/** The list body as UTF-8 JSON (cached, see above). */
+/** The list body as UTF-8 JSON (cached per snapshot: read-cache.ts). */
 export async function listNamespaces(d: MetadefDeps, ctx: RequestContext, q: ListQuery, raw: URLSearchParams): Promise<Buffer> {
   // a failed list policy is reported as not-found (glance-authz.md §4.3)
   for (const rule of ['get_metadef_namespaces', 'list_metadef_resource_types'] as const) {
@@ -109,7 +87,7 @@ function buildList(d: MetadefDeps, ctx: RequestContext, snap: MetadefSnapshot, q
   return body;
 }
 
-/** The namespace body as JSON text (cached, see above). */
+/** The namespace body as JSON text (cached per snapshot: read-cache.ts). */
 export async function getNamespace(d: MetadefDeps, ctx: RequestContext, name: string, resourceType?: string): Promise<Buffer> {
   return cachedRead(d, ctx, ['show', name, resourceType ?? null], (snap) => {
     const e = readableIn(snap, d, ctx, name, 'list_metadef_resource_types', 'get_metadef_objects', 'get_metadef_properties', 'get_metadef_tags');

@@ -6,7 +6,8 @@ import type { RequestContext } from '../../authn/context.js';
 import { notFound } from '../../domain/errors.js';
 import { replaceChild } from './child-update.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableIn, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { cachedRead } from './read-cache.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
 import { listedProperty, renderObject, renderProperty, type Json } from './render.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload } from '../../notifier/payloads.js';
@@ -27,16 +28,20 @@ const propertyNotFound = (ns: string, name: string) => `Metadata definition prop
 
 // ---- objects ---------------------------------------------------------------------------
 
-export async function listObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_objects');
-  return { objects: e.objects.map((o) => renderObject(nsName, o)), schema: 'v2/schemas/metadefs/objects' };
+export function listObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Buffer> {
+  return cachedRead(d, ctx, ['objects', nsName], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_objects');
+    return { objects: e.objects.map((o) => renderObject(nsName, o)), schema: 'v2/schemas/metadefs/objects' };
+  });
 }
 
-export async function getObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_object');
-  const o = e.objects.find((x) => x.name === name);
-  if (!o) throw notFound(objectNotFound(nsName, name));
-  return renderObject(nsName, o);
+export function getObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Buffer> {
+  return cachedRead(d, ctx, ['object', nsName, name], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_object');
+    const o = e.objects.find((x) => x.name === name);
+    if (!o) throw notFound(objectNotFound(nsName, name));
+    return renderObject(nsName, o);
+  });
 }
 
 function checkObject(b: ObjectInput): void {
@@ -86,25 +91,29 @@ export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName:
 
 // ---- properties ------------------------------------------------------------------------
 
-export async function listProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_properties');
-  return { properties: Object.fromEntries(e.properties.map((p) => [p.name, listedProperty(p)])) };
+export function listProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Buffer> {
+  return cachedRead(d, ctx, ['properties', nsName], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_properties');
+    return { properties: Object.fromEntries(e.properties.map((p) => [p.name, listedProperty(p)])) };
+  });
 }
 
 /** `?resource_type=RT`: `name` carries RT's prefix, which must match and is removed (§6). */
-export async function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, resourceType?: string): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_property');
-  let lookup = name;
-  if (resourceType) {
-    const prefix = e.associations.find((a) => a.resource_type === resourceType)?.prefix;
-    if (prefix) {
-      if (!name.startsWith(prefix)) throw notFound(propertyNotFound(nsName, name));
-      lookup = name.slice(prefix.length);
+export function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, resourceType?: string): Promise<Buffer> {
+  return cachedRead(d, ctx, ['property', nsName, name, resourceType ?? null], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_property');
+    let lookup = name;
+    if (resourceType) {
+      const prefix = e.associations.find((a) => a.resource_type === resourceType)?.prefix;
+      if (prefix) {
+        if (!name.startsWith(prefix)) throw notFound(propertyNotFound(nsName, name));
+        lookup = name.slice(prefix.length);
+      }
     }
-  }
-  const p = e.properties.find((x) => x.name === lookup);
-  if (!p) throw notFound(propertyNotFound(nsName, name));
-  return renderProperty(p); // its own name, without the prefix, as upstream
+    const p = e.properties.find((x) => x.name === lookup);
+    if (!p) throw notFound(propertyNotFound(nsName, name));
+    return renderProperty(p); // its own name, without the prefix, as upstream
+  });
 }
 
 function splitProperty(b: Json): { name: string; def: Json } {

@@ -5,10 +5,11 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
 import { deletedPayload, namespacePayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
 import { replaceChild } from './child-update.js';
+import { cachedRead } from './read-cache.js';
 
 const TAG_MAX = 80;
 const tagNotFound = (ns: string, name: string) => `Metadata tag not found for namespace=${ns} and tag=${name}.`;
@@ -18,25 +19,29 @@ export const isTrue = (v: string | string[] | undefined): boolean => ['true', 'y
 
 // ---- tags ------------------------------------------------------------------------------
 
-export async function listTags(d: MetadefDeps, ctx: RequestContext, nsName: string, q: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string }): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tags');
-  const { sortKey, sortDir, limit } = listParams(d, q, ['name', 'created_at', 'updated_at'], null);
-  const value = sortKey === 'name' ? (t: TagDoc) => t.name : (t: TagDoc) => (sortKey === 'created_at' ? t.created_at : (t.updated_at ?? t.created_at)).getTime();
-  const tags = sortBy(e.tags, value, (t) => t.name, sortDir);
-  let start = 0;
-  if (q.marker !== undefined) {
-    const at = tags.findIndex((t) => t.name === q.marker);
-    if (at < 0) throw notFound(tagNotFound(nsName, q.marker));
-    start = at + 1;
-  }
-  return { tags: tags.slice(start, limit === null ? undefined : start + limit).map((t) => ({ name: t.name })) };
+export function listTags(d: MetadefDeps, ctx: RequestContext, nsName: string, q: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string }): Promise<Buffer> {
+  return cachedRead(d, ctx, ['tags', nsName, q.limit ?? null, q.marker ?? null, q.sort_key ?? null, q.sort_dir ?? null], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_tags');
+    const { sortKey, sortDir, limit } = listParams(d, q, ['name', 'created_at', 'updated_at'], null);
+    const value = sortKey === 'name' ? (t: TagDoc) => t.name : (t: TagDoc) => (sortKey === 'created_at' ? t.created_at : (t.updated_at ?? t.created_at)).getTime();
+    const tags = sortBy(e.tags, value, (t) => t.name, sortDir);
+    let start = 0;
+    if (q.marker !== undefined) {
+      const at = tags.findIndex((t) => t.name === q.marker);
+      if (at < 0) throw notFound(tagNotFound(nsName, q.marker));
+      start = at + 1;
+    }
+    return { tags: tags.slice(start, limit === null ? undefined : start + limit).map((t) => ({ name: t.name })) };
+  });
 }
 
-export async function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tag');
-  const t = e.tags.find((x) => x.name === name);
-  if (!t) throw notFound(tagNotFound(nsName, name));
-  return renderTag(t);
+export function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Buffer> {
+  return cachedRead(d, ctx, ['tag', nsName, name], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_tag');
+    const t = e.tags.find((x) => x.name === name);
+    if (!t) throw notFound(tagNotFound(nsName, name));
+    return renderTag(t);
+  });
 }
 
 export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
@@ -107,19 +112,20 @@ export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: st
 
 // ---- resource types --------------------------------------------------------------------
 
-export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<Json> {
+export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<Buffer> {
   if (!d.authz.can(ctx, 'list_metadef_resource_types', 'Global')) {
     d.authz.denied?.('list_metadef_resource_types');
     if (!ctx.authenticated || notProjectScoped(ctx)) throw notFound('No resource types are visible.');
     throw forbidden('You are not authorized to perform list_metadef_resource_types.');
   }
-  const snap = await d.repo.snapshot();
-  return { resource_types: snap.resourceTypes.map(renderResourceType) };
+  return cachedRead(d, ctx, ['resource_types'], (snap) => ({ resource_types: snap.resourceTypes.map(renderResourceType) }));
 }
 
-export async function listAssociations(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
-  const e = await readableNamespace(d, ctx, nsName, 'get_metadef_resource_type');
-  return { resource_type_associations: e.associations.map((a) => renderAssociation(a)) };
+export function listAssociations(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Buffer> {
+  return cachedRead(d, ctx, ['associations', nsName], (snap) => {
+    const e = readableIn(snap, d, ctx, nsName, 'get_metadef_resource_type');
+    return { resource_type_associations: e.associations.map((a) => renderAssociation(a)) };
+  });
 }
 
 export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<Json> {
