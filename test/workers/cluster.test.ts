@@ -238,6 +238,21 @@ test('killing the worker that runs an upload loses no image record: the image re
   assert.equal(active.size, data.length);
 });
 
+test('/metrics through either worker answers the sum over both workers', async () => {
+  const count = (text: string) => {
+    const m = /^glance_http_requests_total\{[^}]*operation="getMemberSchema"[^}]*status_class="2xx"[^}]*\} (\d+)/m.exec(text) ?? /^glance_http_requests_total\{[^}]*status_class="2xx"[^}]*operation="getMemberSchema"[^}]*\} (\d+)/m.exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  const replies = await fromBoth('/v2/schemas/member');
+  // Each scrape on a connection of its own: the primary hands them to the workers in turn. The
+  // scrapes are not counted under the schema's operation, so every answer is the same sum.
+  for (let i = 0; i < 6; i++) {
+    const r = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { connection: 'close' } });
+    assert.equal(r.status, 200);
+    assert.equal(count(await r.text()), replies.length, 'every worker reports both workers\' requests');
+  }
+});
+
 test('SIGTERM stops the workers and the embedded store, and leaves no process behind', async () => {
   // the worker killed above has been replaced by now or soon
   const livePids = () => lines.filter((l) => l.msg === 'worker listening').map((l) => l.pid!).filter(alive);
