@@ -4,9 +4,9 @@
  */
 import type { RequestContext } from '../../authn/context.js';
 import { notFound } from '../../domain/errors.js';
-import { replaceChild } from './child-update.js';
+import { deleteChild, deleteChildren, replaceChild } from './child-update.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
 import { listedProperty, renderObject, renderProperty, type Json } from './render.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload } from '../../notifier/payloads.js';
@@ -70,17 +70,13 @@ export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: 
 
 export async function deleteObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_object');
-  const cur = await d.repo.findChild(d.repo.objects, ns._id, name);
-  if (!cur) throw notFound(objectNotFound(nsName, name));
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.objects.deleteOne({ _id: cur._id }));
+  const cur = await deleteChild(d, ns, d.repo.objects, { ns_id: ns._id, name }, objectNotFound(nsName, name));
   d.notifier.emit('metadef_object.delete', deletedPayload(objectPayload(nsName, cur)), ctx);
 }
 
 export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.objects.deleteMany({ ns_id: ns._id }));
+  await deleteChildren(d, ns, d.repo.objects);
   d.notifier.emit('metadef_namespace.delete_objects', namespacePayload(ns), ctx);
 }
 
@@ -138,16 +134,12 @@ export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName
 
 export async function deleteProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'remove_metadef_property');
-  const cur = await d.repo.findChild(d.repo.properties, ns._id, name);
-  if (!cur) throw notFound(propertyNotFound(nsName, name));
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.properties.deleteOne({ _id: cur._id }));
+  const cur = await deleteChild(d, ns, d.repo.properties, { ns_id: ns._id, name }, propertyNotFound(nsName, name));
   d.notifier.emit('metadef_property.delete', deletedPayload(propertyPayload(nsName, cur)), ctx);
 }
 
 export async function deleteProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.properties.deleteMany({ ns_id: ns._id }));
+  await deleteChildren(d, ns, d.repo.properties);
   d.notifier.emit('metadef_namespace.delete_properties', namespacePayload(ns), ctx);
 }

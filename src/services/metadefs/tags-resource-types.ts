@@ -5,10 +5,10 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
 import { deletedPayload, namespacePayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
-import { replaceChild } from './child-update.js';
+import { deleteChild, deleteChildren, replaceChild } from './child-update.js';
 
 const TAG_MAX = 80;
 const tagNotFound = (ns: string, name: string) => `Metadata tag not found for namespace=${ns} and tag=${name}.`;
@@ -91,17 +91,13 @@ export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: str
 
 export async function deleteTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_tag');
-  assertNotProtected(ns); // 403 before the lookup, as upstream
-  const cur = await d.repo.findChild(d.repo.tags, ns._id, name);
-  if (!cur) throw notFound(tagNotFound(nsName, name));
-  await d.repo.write(() => d.repo.tags.deleteOne({ _id: cur._id }));
+  const cur = await deleteChild(d, ns, d.repo.tags, { ns_id: ns._id, name }, tagNotFound(nsName, name), true); // 403 before the lookup, as upstream
   d.notifier.emit('metadef_tag.delete', deletedPayload(tagPayload(nsName, cur)), ctx);
 }
 
 export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace', 'delete_metadef_tags');
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.tags.deleteMany({ ns_id: ns._id }));
+  await deleteChildren(d, ns, d.repo.tags);
   d.notifier.emit('metadef_namespace.delete_tags', namespacePayload(ns), ctx);
 }
 
@@ -137,9 +133,6 @@ export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsN
 
 export async function deleteAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, rt: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'remove_metadef_resource_type_association');
-  const cur = await d.repo.associations.findOne({ ns_id: ns._id, resource_type: rt });
-  if (!cur) throw notFound(`Resource type ${rt} is not associated with namespace ${nsName}.`);
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.associations.deleteOne({ _id: cur._id }));
-  d.notifier.emit('metadef_resource_type.delete', deletedPayload(resourceTypePayload(nsName, cur as unknown as AssociationDoc)), ctx);
+  const cur = await deleteChild(d, ns, d.repo.associations, { ns_id: ns._id, resource_type: rt }, `Resource type ${rt} is not associated with namespace ${nsName}.`);
+  d.notifier.emit('metadef_resource_type.delete', deletedPayload(resourceTypePayload(nsName, cur)), ctx);
 }
