@@ -1201,7 +1201,7 @@ export interface components {
         };
         JsonSchema: {
             name: string;
-            properties: Record<string, never>;
+            properties: Record<string, unknown>;
         } & {
             [key: string]: unknown;
         };
@@ -1502,7 +1502,7 @@ export interface components {
             content: {
                 "application/json": {
                     name: string;
-                    properties: Record<string, never>;
+                    properties: Record<string, unknown>;
                 };
             };
         };
@@ -3411,7 +3411,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": Record<string, unknown>;
             };
         };
         responses: {
@@ -3466,7 +3466,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];
@@ -3487,7 +3487,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];

@@ -24,7 +24,7 @@ export function imageDataHandlers(
     downloadImageData: async (c) => {
       const range = parseRange(header(c.headers, 'range'), header(c.headers, 'content-range'));
       const r = await s.imageDownload.download(c.ctx, c.params.image_id, range, c.req.socket.remoteAddress ?? null);
-      return { status: r.status, headers: r.headers, stream: r.stream, sent: r.sent };
+      return r.status === 204 ? r : { status: r.status, headers: r.headers, stream: r.stream, sent: r.sent };
     },
     stageImageData: async (c) => {
       await s.imageUpload.stage(c.ctx, c.params.image_id, c.req, { contentType: header(c.headers, 'content-type'), size: header(c.headers, 'x-openstack-image-size') });
