@@ -1,6 +1,5 @@
 import type { Services } from '../../app.js';
 import type { Handlers } from '../types.js';
-import type { ImportBody } from '../../services/image-data/import.js';
 import { storesInfo } from '../../services/image-data/store-info.js';
 import { parseRange } from '../range.js';
 
@@ -31,11 +30,11 @@ export function imageDataHandlers(
       return { status: 204 };
     },
     importImage: async (c) => {
-      await s.imageImport.importImage(c.ctx, c.params.image_id, c.body as unknown as ImportBody, header(c.headers, 'x-image-meta-store'));
+      await s.imageImport.importImage(c.ctx, c.params.image_id, c.body, header(c.headers, 'x-image-meta-store'));
       return { status: 202 };
     },
     addImageLocation: async (c) => {
-      await s.imageLocations.add(c.ctx, c.params.image_id, c.body as never);
+      await s.imageLocations.add(c.ctx, c.params.image_id, c.body);
       return { status: 202 };
     },
     listImageLocations: async (c) => ({ status: 200, body: await s.imageLocations.list(c.ctx, c.params.image_id) }),

@@ -8,7 +8,7 @@ import { deleteChild, deleteChildren, replaceChild } from './child-update.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, readableNamespace, unique, writableNamespace, type MetadefDeps } from './access.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
-import { listedProperty, renderObject, renderProperty, type Json } from './render.js';
+import { listedProperty, renderObject, renderProperty, type Json, type ObjectView, type PropertyDefinition, type PropertyView } from './render.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload } from '../../notifier/payloads.js';
 
 export interface ObjectInput {
@@ -27,12 +27,12 @@ const propertyNotFound = (ns: string, name: string) => `Metadata definition prop
 
 // ---- objects ---------------------------------------------------------------------------
 
-export async function listObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
+export async function listObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<{ objects: ObjectView[]; schema: 'v2/schemas/metadefs/objects' }> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_objects');
   return { objects: e.objects.map((o) => renderObject(nsName, o)), schema: 'v2/schemas/metadefs/objects' };
 }
 
-export async function getObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+export async function getObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<ObjectView> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_object');
   const o = e.objects.find((x) => x.name === name);
   if (!o) throw notFound(objectNotFound(nsName, name));
@@ -45,7 +45,7 @@ function checkObject(b: ObjectInput): void {
   assertValidPropertyMap(b.properties, `property of object '${b.name}'`);
 }
 
-export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: string, b: ObjectInput): Promise<Json> {
+export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: string, b: ObjectInput): Promise<ObjectView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_object');
   checkObject(b);
   const t = now();
@@ -55,7 +55,7 @@ export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: 
   return renderObject(nsName, doc, '', true);
 }
 
-export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<Json> {
+export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<ObjectView> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_object');
   checkObject(b);
   const { after } = await replaceChild(d, d.repo.objects, ns._id, name, { kind: 'Object', notFound: objectNotFound(nsName, name), duplicate: `An object named ${b.name} already exists in namespace ${nsName}.` }, () => ({
@@ -82,13 +82,13 @@ export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName:
 
 // ---- properties ------------------------------------------------------------------------
 
-export async function listProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
+export async function listProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<{ properties: Record<string, PropertyDefinition> }> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_properties');
   return { properties: Object.fromEntries(e.properties.map((p) => [p.name, listedProperty(p)])) };
 }
 
 /** `?resource_type=RT`: `name` carries RT's prefix, which must match and is removed (§6). */
-export async function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, resourceType?: string): Promise<Json> {
+export async function getProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, resourceType?: string): Promise<PropertyView> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_property');
   let lookup = name;
   if (resourceType) {
@@ -110,7 +110,7 @@ function splitProperty(b: Json): { name: string; def: Json } {
   return { name: name as string, def };
 }
 
-export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, b: Json): Promise<Json> {
+export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, b: Json): Promise<PropertyView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_property');
   const { name, def } = splitProperty(b);
   const t = now();
@@ -120,7 +120,7 @@ export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName
   return renderProperty(doc);
 }
 
-export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: Json): Promise<Json> {
+export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: Json): Promise<PropertyView> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_property');
   const { name, def } = splitProperty(b);
   const { after } = await replaceChild(d, d.repo.properties, ns._id, oldName, { kind: 'Property', notFound: propertyNotFound(nsName, oldName), duplicate: `A property named ${name} already exists in namespace ${nsName}.` }, () => ({

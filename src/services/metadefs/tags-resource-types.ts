@@ -6,7 +6,7 @@ import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
 import { assertNo4ByteUtf8, assertNoReadOnly, listParams, notProjectScoped, readableNamespace, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
-import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
+import { renderAssociation, renderResourceType, renderTag, type AssociationView, type ResourceTypeView, type TagView } from './render.js';
 import { deletedPayload, namespacePayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
 import { deleteChild, deleteChildren, replaceChild } from './child-update.js';
 
@@ -18,7 +18,7 @@ export const isTrue = (v: string | string[] | undefined): boolean => ['true', 'y
 
 // ---- tags ------------------------------------------------------------------------------
 
-export async function listTags(d: MetadefDeps, ctx: RequestContext, nsName: string, q: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string }): Promise<Json> {
+export async function listTags(d: MetadefDeps, ctx: RequestContext, nsName: string, q: { limit?: number; marker?: string; sort_key?: string; sort_dir?: string }): Promise<{ tags: TagView[] }> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tags');
   const { sortKey, sortDir, limit } = listParams(d, q, ['name', 'created_at', 'updated_at'], null);
   const value = sortKey === 'name' ? (t: TagDoc) => t.name : (t: TagDoc) => (sortKey === 'created_at' ? t.created_at : (t.updated_at ?? t.created_at)).getTime();
@@ -32,14 +32,14 @@ export async function listTags(d: MetadefDeps, ctx: RequestContext, nsName: stri
   return { tags: tags.slice(start, limit === null ? undefined : start + limit).map((t) => ({ name: t.name })) };
 }
 
-export async function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+export async function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<TagView> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_tag');
   const t = e.tags.find((x) => x.name === name);
   if (!t) throw notFound(tagNotFound(nsName, name));
   return renderTag(t);
 }
 
-export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<TagView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tag');
   if (!name || name.length > TAG_MAX) throw invalid(`Invalid tag name: it must have 1 to ${TAG_MAX} characters.`);
   assertNo4ByteUtf8(name, 'name');
@@ -51,7 +51,7 @@ export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: str
 }
 
 /** Bulk create: without append every existing tag is replaced (§7.12). */
-export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: string, names: string[], append: boolean): Promise<Json> {
+export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: string, names: string[], append: boolean): Promise<{ tags: TagView[] }> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tags');
   assertNo4ByteUtf8(names, 'tags');
   const seen = new Set<string>();
@@ -80,7 +80,7 @@ export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: st
   return { tags: names.map((name) => ({ name })) };
 }
 
-export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: { name: string; [k: string]: unknown }): Promise<Json> {
+export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: { name: string; [k: string]: unknown }): Promise<TagView> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_tag');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
   assertNo4ByteUtf8(b);
@@ -103,7 +103,7 @@ export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: st
 
 // ---- resource types --------------------------------------------------------------------
 
-export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<Json> {
+export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Promise<{ resource_types: ResourceTypeView[] }> {
   if (!d.authz.can(ctx, 'list_metadef_resource_types', 'Global')) {
     if (!ctx.authenticated || notProjectScoped(ctx)) throw notFound('No resource types are visible.');
     throw forbidden('You are not authorized to perform list_metadef_resource_types.');
@@ -112,12 +112,12 @@ export async function listResourceTypes(d: MetadefDeps, ctx: RequestContext): Pr
   return { resource_types: snap.resourceTypes.map(renderResourceType) };
 }
 
-export async function listAssociations(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<Json> {
+export async function listAssociations(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<{ resource_type_associations: AssociationView[] }> {
   const e = await readableNamespace(d, ctx, nsName, 'get_metadef_resource_type');
   return { resource_type_associations: e.associations.map((a) => renderAssociation(a)) };
 }
 
-export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<Json> {
+export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<AssociationView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_resource_type_association');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
   assertNo4ByteUtf8(b);
