@@ -1201,7 +1201,7 @@ export interface components {
         };
         JsonSchema: {
             name: string;
-            properties: Record<string, never>;
+            properties: Record<string, unknown>;
         } & {
             [key: string]: unknown;
         };
@@ -1530,7 +1530,7 @@ export interface components {
             content: {
                 "application/json": {
                     name: string;
-                    properties: Record<string, never>;
+                    properties: Record<string, unknown>;
                 };
             };
         };
@@ -3439,7 +3439,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": Record<string, unknown>;
             };
         };
         responses: {
@@ -3494,7 +3494,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];
@@ -3515,7 +3515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             default: components["responses"]["Error"];

@@ -46,5 +46,21 @@ export interface Result {
   sent?: (bytes: number) => void;
 }
 
-export type Handler<Op extends OperationId> = (call: Call<Op>) => Promise<Result> | Result;
+type Responses<Op extends OperationId> = operations[Op]['responses'];
+/** The statuses the document declares for an operation (errors come from DomainError instead). */
+export type Status<Op extends OperationId> = Extract<keyof Responses<Op>, number>;
+type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : never;
+/** The JSON body the document gives an operation's response with this status. */
+export type Ok<Op extends OperationId, S extends Status<Op>> = JsonOf<Responses<Op>[S]>;
+
+type Head = { headers?: Record<string, string> };
+type ReplyWith<Op extends OperationId, S extends Status<Op>> = [Ok<Op, S>] extends [never]
+  ? Responses<Op>[S] extends { content: { 'application/octet-stream': unknown } }
+    ? Head & { status: S; stream: Readable; sent?: (bytes: number) => void }
+    : Head & { status: S; body?: undefined }
+  : (Head & { status: S; body: Ok<Op, S> }) | (Head & { status: S; json: string | Buffer });
+/** A result whose status and body are ones the document declares for the operation. */
+export type Reply<Op extends OperationId> = { [S in Status<Op>]: ReplyWith<Op, S> }[Status<Op>];
+
+export type Handler<Op extends OperationId> = (call: Call<Op>) => Promise<Reply<Op>> | Reply<Op>;
 export type Handlers<Ops extends OperationId> = { [K in Ops]: Handler<K> };

@@ -3,6 +3,8 @@
  * v2.8 and v2.10–v2.13 with multiple stores; v2.14, v2.16, v2.18 with the image cache.
  * Newest first; the newest is CURRENT.
  */
+import type { components } from '../generated/openapi.js';
+
 export interface VersionFeatures {
   multiStore: boolean;
   cache: boolean;
@@ -15,7 +17,7 @@ export function advertisedMinors(f: VersionFeatures): number[] {
   return minors.sort((a, b) => b - a);
 }
 
-export function versionsDocument(baseUrl: string, f: VersionFeatures) {
+export function versionsDocument(baseUrl: string, f: VersionFeatures): components['schemas']['VersionsDocument'] {
   const href = `${baseUrl.replace(/\/+$/, '')}/v2/`;
   return {
     versions: advertisedMinors(f).map((minor, i) => ({

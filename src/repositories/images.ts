@@ -1,6 +1,6 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { VersionConflictError, conflict, notFound, imageNotFoundMessage } from '../domain/errors.js';
-import { assertTransition, type ImageStatus } from '../domain/image-status.js';
+import { transition, type ImageStatus } from '../domain/image-status.js';
 import { KeyQueue } from './key-queue.js';
 
 /**
@@ -221,8 +221,7 @@ export class ImagesRepository {
   async transition(id: string, to: ImageStatus, opts: { from?: ImageStatus[]; set?: ImageChanges; kind?: 'Invalid' | 'Conflict'; current?: ImageRecord } = {}): Promise<ImageRecord> {
     return this.mutate(id, (img) => {
       if (opts.from && !opts.from.includes(img.status)) throw conflict(`Image status is ${img.status}, expected ${opts.from.join(' or ')}.`);
-      assertTransition(img.status, to, { kind: opts.kind ?? 'Conflict', image: { ...img, ...opts.set } });
-      const set: ImageChanges = { ...opts.set, status: to };
+      const set: ImageChanges = { ...opts.set, ...transition(img.status, to, { kind: opts.kind ?? 'Conflict', image: { ...img, ...opts.set } }) };
       if (to === 'queued') Object.assign(set, { size: null, virtual_size: null });
       return set;
     }, { from: opts.current });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
+import { secondsNow } from '../domain/time.js';
 
 /**
  * Metadata definitions in MongoDB. Every child (object, property, tag, resource type
@@ -110,7 +111,7 @@ export const SEEDED_RESOURCE_TYPES = ['OS::Glance::Image', 'OS::Cinder::Volume',
 export const newId = (): string => randomUUID();
 
 /** Second precision, as rendered; stored timestamps never carry milliseconds. */
-export const now = (): Date => new Date(Math.floor(Date.now() / 1000) * 1000);
+export const now = secondsNow;
 
 export class MetadefRepository {
   readonly namespaces: Collection<NamespaceDoc>;

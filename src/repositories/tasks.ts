@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db, Document } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 
 /**
  * Task records (collection `tasks`): one per import or location import, as upstream's tasks
@@ -29,9 +29,9 @@ export interface TaskRecord {
 const TASK_TTL_MS = 48 * 3600 * 1000;
 
 export class TasksRepository {
-  readonly col: Collection<Document>;
+  private readonly col: Collection<TaskRecord>;
   constructor(db: Db) {
-    this.col = db.collection('tasks');
+    this.col = db.collection<TaskRecord>('tasks');
   }
 
   async init(): Promise<void> {
@@ -44,24 +44,38 @@ export class TasksRepository {
   async create(t: Pick<TaskRecord, 'type' | 'owner' | 'image_id' | 'request_id' | 'user_id' | 'input'>): Promise<TaskRecord> {
     const now = new Date();
     const rec: TaskRecord = { _id: randomUUID(), status: 'pending', result: null, message: '', expires_at: null, created_at: now, updated_at: now, deleted_at: null, deleted: false, ...t };
-    await this.col.insertOne(rec as unknown as Document);
+    await this.col.insertOne(rec);
     return rec;
   }
 
   async get(id: string): Promise<TaskRecord | null> {
-    return (await this.col.findOne({ _id: id as never })) as unknown as TaskRecord | null;
+    return this.col.findOne({ _id: id });
   }
 
   async update(id: string, set: Partial<Pick<TaskRecord, 'status' | 'result' | 'message'>>): Promise<void> {
     const now = new Date();
     const done = set.status === 'success' || set.status === 'failure';
-    await this.col.updateOne({ _id: id as never }, { $set: { ...set, updated_at: now, ...(done ? { expires_at: new Date(now.getTime() + TASK_TTL_MS) } : {}) } });
+    await this.col.updateOne({ _id: id }, { $set: { ...set, updated_at: now, ...(done ? { expires_at: new Date(now.getTime() + TASK_TTL_MS) } : {}) } });
   }
 
   async forImage(imageId: string): Promise<TaskRecord[]> {
-    return (await this.col.find({ image_id: imageId, deleted: false }).sort({ created_at: -1 }).toArray()) as unknown as TaskRecord[];
+    return this.col.find({ image_id: imageId, deleted: false }).sort({ created_at: -1 }).toArray();
+  }
+
+  /** A task not deleted, if `scope` (the caller's visibility) admits it. */
+  async findLive(id: string, scope: Filter<TaskRecord>): Promise<TaskRecord | null> {
+    return this.col.findOne({ $and: [{ _id: id, deleted: false }, scope] });
+  }
+
+  /** Up to `limit` tasks matching every filter, by `field` then id, both in `dir`. */
+  async page(filters: Filter<TaskRecord>[], field: string, dir: 1 | -1, limit: number): Promise<TaskRecord[]> {
+    return this.col.find({ $and: filters }).sort({ [field]: dir, _id: dir }).limit(limit).toArray();
   }
 }
 
 /** Upstream's raw row timestamps: microseconds, no zone (`2020-12-18T05:20:38.000000`). */
-export const rowTime = (d: Date | null): string | null => (d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000') : null);
+export function rowTime(d: Date): string;
+export function rowTime(d: Date | null): string | null;
+export function rowTime(d: Date | null): string | null {
+  return d ? d.toISOString().replace(/\.(\d{3})Z$/, '.$1000') : null;
+}

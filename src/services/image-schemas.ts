@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { PROJECT_ROOT } from '../openapi.js';
 import { invalid } from '../domain/errors.js';
+import type { components } from '../generated/openapi.js';
+
+type SchemaDocument = components['schemas']['JsonSchema'];
 
 /**
  * The image and member JSON schemas served at /v2/schemas/* (glance-v2-api.md §2.4), loaded
@@ -10,17 +13,17 @@ import { invalid } from '../domain/errors.js';
  * which glanceclient expects). The same image schema validates create bodies and PATCH values.
  */
 export interface ImageSchemas {
-  image: Record<string, unknown>;
-  images: Record<string, unknown>;
-  member: Record<string, unknown>;
-  members: Record<string, unknown>;
+  image: SchemaDocument;
+  images: SchemaDocument;
+  member: SchemaDocument;
+  members: SchemaDocument;
   /** Throws Invalid naming the first offending field. */
   validateImage(body: Record<string, unknown>): void;
   /** Names of properties defined by the schema (base and operator-defined). */
   defined: Set<string>;
 }
 
-const read = (name: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', name), 'utf8')) as Record<string, any>;
+const read = (name: string) => JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', name), 'utf8')) as SchemaDocument & { properties: Record<string, any> };
 
 function describe(e: ErrorObject): string {
   const path = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));

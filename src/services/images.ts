@@ -14,6 +14,10 @@ import type { ImageQuotas } from './image-quotas.js';
 import { pageLinks, parseListQuery, visibilityPredicates } from './image-list-query.js';
 import { parsePatch, patchMediaType, type PatchChange } from './image-patch.js';
 import { link } from '../domain/links.js';
+import type { components } from '../generated/openapi.js';
+
+/** An image as the API shows it. */
+export type ImageView = components['schemas']['Image'];
 
 /**
  * The image catalogue: records without bytes (glance-v2-api.md §2.1, §3, §4, §5).
@@ -77,12 +81,18 @@ export class ImagesService {
     return this.d.repo;
   }
 
-  /** The image's API representation; with the caller, less the properties it may not read (PROPERTY_PROTECTION_FILE). */
-  render(img: ImageRecord, ctx?: RequestContext): Record<string, unknown> {
-    if (!ctx) return this.d.view(img);
+  /**
+   * The image's API representation; with the caller, less the properties it may not read
+   * (PROPERTY_PROTECTION_FILE). The one assertion: the document gives custom properties as
+   * `additionalProperties: {type: string}`, which the generated type renders as a string index
+   * signature its own boolean and number fields contradict, so no value has that type without
+   * one. Response validation checks the real shape against the document.
+   */
+  render(img: ImageRecord, ctx?: RequestContext): ImageView {
+    if (!ctx) return this.d.view(img) as ImageView;
     const properties: Record<string, string | null> = Object.create(null);
     for (const [k, v] of Object.entries(img.properties)) if (this.d.authz.canProperty(ctx, 'read', k)) properties[k] = v;
-    return this.d.view({ ...img, properties });
+    return this.d.view({ ...img, properties }) as ImageView;
   }
 
   /** 403 naming the property when property protections refuse the caller `op` on it (upstream's ReservedProperty). */

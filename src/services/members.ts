@@ -7,7 +7,7 @@ import type { PolicyRule } from '../authz/index.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImageQuotas } from './image-quotas.js';
 import { NOT_FOUND, type ImagesService } from './images.js';
-import { isoSeconds } from '../domain/time.js';
+import { isoSeconds, secondsNow } from '../domain/time.js';
 
 /**
  * Image sharing (glance-v2-api.md §2.3, §5; authz §3.2, §5.4, §5.5). Members live embedded in
@@ -72,7 +72,7 @@ export class MembersService {
       if (cur.visibility !== 'shared') throw forbidden(NOT_SHARED);
       if (cur.members.some((m) => m.member_id === memberId)) throw conflict(`${memberId} is already a member of image ${imageId}.`);
       this.d.quotas.check(cur.owner, 'members', cur.members.length + 1);
-      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const now = secondsNow();
       added = { member_id: memberId, status: 'pending', created_at: now, updated_at: now };
       return { members: [...cur.members, added], updated_at: cur.updated_at };
     }, { from: img });
@@ -110,7 +110,7 @@ export class MembersService {
       if (cur.visibility !== 'shared') throw forbidden(NOT_SHARED);
       const old = cur.members.find((m) => m.member_id === memberId);
       if (!old) throw notFound(`Member ${memberId} not found for image ${imageId}.`);
-      row = { ...old, status: status as MemberStatus, updated_at: new Date(Math.floor(Date.now() / 1000) * 1000) };
+      row = { ...old, status: status as MemberStatus, updated_at: secondsNow() };
       return { members: cur.members.map((m) => (m.member_id === memberId ? row! : m)), updated_at: cur.updated_at };
     }, { from: img });
     this.emit('image.member.update', imageId, row!, ctx);

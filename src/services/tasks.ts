@@ -6,22 +6,27 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Document, Filter } from 'mongodb';
+import type { Filter } from 'mongodb';
 import type { RequestContext } from '../authn/context.js';
 import { forbidden, invalid, notFound } from '../domain/errors.js';
 import { canonicalId, isUuid } from '../domain/ids.js';
 import { PROJECT_ROOT } from '../openapi.js';
-import { rowTime, type TaskRecord, type TasksRepository } from '../repositories/tasks.js';
-import { isoSecondsOrNull } from '../domain/time.js';
+import { rowTime, type TaskRecord, type TaskStatus, type TasksRepository } from '../repositories/tasks.js';
+import { isoSeconds, isoSecondsOrNull } from '../domain/time.js';
+import type { components } from '../generated/openapi.js';
 import type { ImageAuthorizer } from './image-authz.js';
 import type { ImagesService } from './images.js';
 import type { ImageImport } from './image-data/import.js';
 import { link } from '../domain/links.js';
 
-const STATUSES = ['pending', 'processing', 'success', 'failure'];
+type TaskView = components['schemas']['Task'];
+type ImageTaskRow = components['schemas']['ImageTaskRow'];
+
+const STATUSES: readonly string[] = ['pending', 'processing', 'success', 'failure'] satisfies TaskStatus[];
+const isTaskStatus = (s: string): s is TaskStatus => STATUSES.includes(s);
 const SORT_KEYS = ['created_at', 'updated_at', 'id', 'status', 'type', 'expires_at', 'owner'];
 
-export function taskSchema(name: 'task' | 'tasks'): unknown {
+export function taskSchema(name: 'task' | 'tasks'): Record<string, unknown> {
   return JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', `${name}.json`), 'utf8'));
 }
 
@@ -38,42 +43,42 @@ export class TasksService {
   }
 
   /** Admins see every task; others (if a policy lets them in) their project's. */
-  private scope(ctx: RequestContext): Filter<Document> {
+  private scope(ctx: RequestContext): Filter<TaskRecord> {
     return ctx.isAdmin ? {} : { owner: ctx.projectId };
   }
 
-  render(t: TaskRecord, full = true): Record<string, unknown> {
-    const out: Record<string, unknown> = {
+  render(t: TaskRecord, full = true): TaskView {
+    const out: TaskView = {
       id: t._id,
       type: t.type,
       status: t.status,
       owner: t.owner,
       expires_at: isoSecondsOrNull(t.expires_at),
-      created_at: isoSecondsOrNull(t.created_at),
+      created_at: isoSeconds(t.created_at),
       updated_at: isoSecondsOrNull(t.updated_at),
       self: link('v2', 'tasks', t._id),
       schema: '/v2/schemas/task',
     };
-    if (full) Object.assign(out, { input: t.input, result: t.result, message: t.message ?? '' });
+    if (full) Object.assign(out, { input: t.input, result: t.result, message: t.message ?? '' } satisfies Partial<TaskView>);
     if (t.image_id) out.image_id = t.image_id;
     if (t.request_id) out.request_id = t.request_id;
     if (t.user_id) out.user_id = t.user_id;
     return out;
   }
 
-  async show(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+  async show(ctx: RequestContext, id: string): Promise<TaskView> {
     this.access(ctx);
-    const t = await this.d.tasks.col.findOne({ $and: [{ _id: id as never, deleted: false }, this.scope(ctx)] });
+    const t = await this.d.tasks.findLive(id, this.scope(ctx));
     if (!t) throw notFound(`Task with the given ID ${id} not found`);
-    return this.render(t as unknown as TaskRecord);
+    return this.render(t);
   }
 
-  async list(ctx: RequestContext, q: URLSearchParams): Promise<{ tasks: Record<string, unknown>[]; first: string; next?: string; schema: string }> {
+  async list(ctx: RequestContext, q: URLSearchParams): Promise<{ tasks: TaskView[]; first: string; next?: string; schema: string }> {
     this.access(ctx);
-    const filter: Document[] = [{ deleted: false }, this.scope(ctx)];
+    const filter: Filter<TaskRecord>[] = [{ deleted: false }, this.scope(ctx)];
     const status = q.get('status');
     if (status !== null) {
-      if (!STATUSES.includes(status)) throw invalid(`Invalid status value: ${status}`);
+      if (!isTaskStatus(status)) throw invalid(`Invalid status value: ${status}`);
       filter.push({ status });
     }
     const type = q.get('type');
@@ -98,19 +103,19 @@ export class TasksService {
       if (!isUuid(rawMarker)) throw invalid('Invalid marker format');
       const marker = canonicalId(rawMarker);
       if (!isUuid(marker)) throw invalid('Invalid marker format');
-      const m = await this.d.tasks.col.findOne({ $and: [{ _id: marker as never, deleted: false }, this.scope(ctx)] });
+      const m = await this.d.tasks.findLive(marker, this.scope(ctx));
       if (!m) throw notFound(`Task with the given ID ${marker} not found`);
-      const v = m[field];
+      const v = m[field as keyof TaskRecord];
       const op = dir === 1 ? '$gt' : '$lt';
       filter.push({ $or: [{ [field]: { [op]: v } }, { [field]: v, _id: { [op]: m._id } }] });
     }
-    const rows = limit === 0 ? [] : await this.d.tasks.col.find({ $and: filter }).sort({ [field]: dir, _id: dir }).limit(limit).toArray();
+    const rows = limit === 0 ? [] : await this.d.tasks.page(filter, field, dir, limit);
     const params = new URLSearchParams();
     for (const [k, v] of q) if (k !== 'marker') params.set(k, v);
     const base = '/v2/tasks';
     const first = params.toString() ? `${base}?${params}` : base;
-    const out: { tasks: Record<string, unknown>[]; first: string; next?: string; schema: string } = {
-      tasks: rows.map((r) => this.render(r as unknown as TaskRecord, false)),
+    const out: { tasks: TaskView[]; first: string; next?: string; schema: string } = {
+      tasks: rows.map((r) => this.render(r, false)),
       first,
       schema: '/v2/schemas/tasks',
     };
@@ -122,7 +127,7 @@ export class TasksService {
   }
 
   /** POST /v2/tasks: a legacy `import` task (image created from image_properties, data from import_from). */
-  async create(ctx: RequestContext, body: { type?: unknown; input?: unknown }): Promise<Record<string, unknown>> {
+  async create(ctx: RequestContext, body: { type?: unknown; input?: unknown }): Promise<TaskView> {
     this.d.authz.assertWritable(ctx);
     this.access(ctx);
     if (body.type === undefined || body.input === undefined) throw invalid('Task requires type and input.');
@@ -137,7 +142,7 @@ export class TasksService {
   }
 
   /** GET /v2/images/{id}/tasks: the image's tasks, in the row format upstream shows there. */
-  async forImage(ctx: RequestContext, id: string): Promise<Record<string, unknown>[]> {
+  async forImage(ctx: RequestContext, id: string): Promise<ImageTaskRow[]> {
     await this.d.images.getVisible(ctx, id);
     return (await this.d.tasks.forImage(id)).map((t) => ({
       id: t._id,
@@ -151,7 +156,7 @@ export class TasksService {
       result: t.result,
       message: t.message,
       expires_at: rowTime(t.expires_at),
-      created_at: rowTime(t.created_at)!,
+      created_at: rowTime(t.created_at),
       updated_at: rowTime(t.updated_at),
       deleted_at: rowTime(t.deleted_at),
       deleted: t.deleted,

@@ -1,7 +1,7 @@
 /**
  * The store driver interface: where image bytes live. Every driver writes a stream (measuring
  * size, MD5 and the configured multihash while the bytes pass), reads a stream with an optional
- * byte range, deletes, and answers whether a location still exists. Drivers never buffer an image.
+ * byte range, deletes, and tells which locations it owns. Drivers never buffer an image.
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors.js';

@@ -5,7 +5,7 @@ export function discoveryHandlers(s: Services): Handlers<'getImportInfo'> {
   return {
     getImportInfo: () => ({
       status: 200,
-      body: { 'import-methods': { description: 'Import methods available.', type: 'array', value: s.config.IMPORT_METHODS as string[] } },
+      body: { 'import-methods': { description: 'Import methods available.', type: 'array', value: s.config.IMPORT_METHODS } },
     }),
   };
 }

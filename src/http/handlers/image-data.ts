@@ -1,6 +1,5 @@
 import type { Services } from '../../app.js';
 import type { Handlers } from '../types.js';
-import type { ImportBody } from '../../services/image-data/import.js';
 import { storesInfo } from '../../services/image-data/store-info.js';
 import { parseRange } from '../range.js';
 
@@ -24,18 +23,18 @@ export function imageDataHandlers(
     downloadImageData: async (c) => {
       const range = parseRange(header(c.headers, 'range'), header(c.headers, 'content-range'));
       const r = await s.imageDownload.download(c.ctx, c.params.image_id, range, c.req.socket.remoteAddress ?? null);
-      return { status: r.status, headers: r.headers, stream: r.stream, sent: r.sent };
+      return r.status === 204 ? r : { status: r.status, headers: r.headers, stream: r.stream, sent: r.sent };
     },
     stageImageData: async (c) => {
       await s.imageUpload.stage(c.ctx, c.params.image_id, c.req, { contentType: header(c.headers, 'content-type'), size: header(c.headers, 'x-openstack-image-size') });
       return { status: 204 };
     },
     importImage: async (c) => {
-      await s.imageImport.importImage(c.ctx, c.params.image_id, c.body as unknown as ImportBody, header(c.headers, 'x-image-meta-store'));
+      await s.imageImport.importImage(c.ctx, c.params.image_id, c.body, header(c.headers, 'x-image-meta-store'));
       return { status: 202 };
     },
     addImageLocation: async (c) => {
-      await s.imageLocations.add(c.ctx, c.params.image_id, c.body as never);
+      await s.imageLocations.add(c.ctx, c.params.image_id, c.body);
       return { status: 202 };
     },
     listImageLocations: async (c) => ({ status: 200, body: await s.imageLocations.list(c.ctx, c.params.image_id) }),

@@ -13,7 +13,7 @@ export function imageHandlers(s: Services): Handlers<
       return { status: 200, body: { ...page, images: page.images.map((i) => images.render(i, ctx)) } };
     },
     createImage: async ({ ctx, body, baseUrl }) => {
-      const { image, headers } = await images.create(ctx, body as Record<string, unknown>);
+      const { image, headers } = await images.create(ctx, body);
       return { status: 201, headers: { ...headers, Location: baseUrl + link('v2', 'images', image._id) }, body: images.render(image, ctx) };
     },
     showImage: async ({ ctx, params }) => ({ status: 200, body: images.render(await images.show(ctx, params.image_id), ctx) }),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Services } from '../../app.js';
 import { PROJECT_ROOT } from '../../openapi.js';
 import type { Handlers } from '../types.js';
+import type { components } from '../../generated/openapi.js';
 import { isTrue } from '../../services/metadefs/tags-resource-types.js';
 
 type Ops =
@@ -14,7 +15,8 @@ type Ops =
   | 'getMetadefNamespaceSchema' | 'getMetadefNamespacesSchema' | 'getMetadefObjectSchema' | 'getMetadefObjectsSchema' | 'getMetadefPropertySchema'
   | 'getMetadefPropertiesSchema' | 'getMetadefResourceTypeSchema' | 'getMetadefResourceTypesSchema' | 'getMetadefTagSchema' | 'getMetadefTagsSchema';
 
-const schemaCache = new Map<string, unknown>();
+type SchemaDocument = components['responses']['MetadefSchemaDocument']['content']['application/json'];
+const schemaCache = new Map<string, SchemaDocument>();
 /**
  * The schema documents in schemas/metadefs/ (upstream's files, unchanged). The property schema is
  * served with `x-` keys allowed: property definitions may carry this service's extensions
@@ -23,12 +25,13 @@ const schemaCache = new Map<string, unknown>();
  */
 function schemaFile(name: string) {
   return () => {
-    if (!schemaCache.has(name)) {
-      const doc = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metadefs', `${name}.json`), 'utf8')) as Record<string, unknown>;
-      if (name === 'property') doc.patternProperties = { '^x-': {} };
-      schemaCache.set(name, doc);
+    let body = schemaCache.get(name);
+    if (!body) {
+      body = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metadefs', `${name}.json`), 'utf8')) as SchemaDocument;
+      if (name === 'property') body.patternProperties = { '^x-': {} };
+      schemaCache.set(name, body);
     }
-    return { status: 200, body: schemaCache.get(name) };
+    return { status: 200 as const, body };
   };
 }
 
@@ -38,25 +41,25 @@ export function metadefHandlers(s: Services): Handlers<Ops> {
   return {
     listMetadefNamespaces: async (c) => ({ status: 200, json: await m().listNamespaces(c.ctx, c.query, c.rawQuery) }),
     createMetadefNamespace: async (c) => {
-      const r = await m().createNamespace(c.ctx, c.body as never);
+      const r = await m().createNamespace(c.ctx, c.body);
       return { status: 201, body: r.body, headers: { Location: c.baseUrl + r.location } };
     },
     getMetadefNamespace: async (c) => ({ status: 200, json: await m().getNamespace(c.ctx, c.params.namespace, c.query.resource_type) }),
-    updateMetadefNamespace: async (c) => ({ status: 200, body: await m().updateNamespace(c.ctx, c.params.namespace, c.body as never) }),
+    updateMetadefNamespace: async (c) => ({ status: 200, body: await m().updateNamespace(c.ctx, c.params.namespace, c.body) }),
     deleteMetadefNamespace: async (c) => (await m().deleteNamespace(c.ctx, c.params.namespace), { status: 204 }),
 
     listMetadefObjects: async (c) => ({ status: 200, json: await m().listObjects(c.ctx, c.params.namespace) }),
-    createMetadefObject: async (c) => ({ status: 201, body: await m().createObject(c.ctx, c.params.namespace, c.body as never) }),
+    createMetadefObject: async (c) => ({ status: 201, body: await m().createObject(c.ctx, c.params.namespace, c.body) }),
     deleteMetadefObjects: async (c) => (await m().deleteObjects(c.ctx, c.params.namespace), { status: 204 }),
     getMetadefObject: async (c) => ({ status: 200, json: await m().getObject(c.ctx, c.params.namespace, c.params.object_name) }),
-    updateMetadefObject: async (c) => ({ status: 200, body: await m().updateObject(c.ctx, c.params.namespace, c.params.object_name, c.body as never) }),
+    updateMetadefObject: async (c) => ({ status: 200, body: await m().updateObject(c.ctx, c.params.namespace, c.params.object_name, c.body) }),
     deleteMetadefObject: async (c) => (await m().deleteObject(c.ctx, c.params.namespace, c.params.object_name), { status: 204 }),
 
     listMetadefProperties: async (c) => ({ status: 200, json: await m().listProperties(c.ctx, c.params.namespace) }),
-    createMetadefProperty: async (c) => ({ status: 201, body: await m().createProperty(c.ctx, c.params.namespace, c.body as never) }),
+    createMetadefProperty: async (c) => ({ status: 201, body: await m().createProperty(c.ctx, c.params.namespace, c.body) }),
     deleteMetadefProperties: async (c) => (await m().deleteProperties(c.ctx, c.params.namespace), { status: 204 }),
     getMetadefProperty: async (c) => ({ status: 200, json: await m().getProperty(c.ctx, c.params.namespace, c.params.property_name, c.query.resource_type) }),
-    updateMetadefProperty: async (c) => ({ status: 200, body: await m().updateProperty(c.ctx, c.params.namespace, c.params.property_name, c.body as never) }),
+    updateMetadefProperty: async (c) => ({ status: 200, body: await m().updateProperty(c.ctx, c.params.namespace, c.params.property_name, c.body) }),
     deleteMetadefProperty: async (c) => (await m().deleteProperty(c.ctx, c.params.namespace, c.params.property_name), { status: 204 }),
 
     listMetadefTags: async (c) => ({ status: 200, json: await m().listTags(c.ctx, c.params.namespace, c.query) }),

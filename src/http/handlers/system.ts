@@ -14,7 +14,7 @@ export function systemHandlers(d: SystemDeps): Handlers<'getVersionsRoot' | 'lis
     getReadiness: async () => {
       const checks = await d.readiness();
       const ok = Object.values(checks).every((v) => v === 'ok');
-      return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'unavailable', checks } };
+      return ok ? { status: 200, body: { status: 'ok', checks } } : { status: 503, body: { status: 'unavailable', checks } };
     },
   };
 }

@@ -7,7 +7,7 @@ export function taskHandlers(s: Services): Handlers<'listTasks' | 'createTask' |
   return {
     listTasks: async (c) => ({ status: 200, body: await s.tasks.list(c.ctx, c.rawQuery) }),
     createTask: async (c) => {
-      const task = await s.tasks.create(c.ctx, (c.body ?? {}) as { type?: unknown; input?: unknown });
+      const task = await s.tasks.create(c.ctx, c.body ?? {});
       return { status: 201, headers: { Location: c.baseUrl + link('v2', 'tasks', String(task.id)) }, body: task };
     },
     showTask: async (c) => ({ status: 200, body: await s.tasks.show(c.ctx, c.params.task_id) }),

@@ -17,13 +17,16 @@ export interface DownloadCache {
   ): Promise<{ stream: Readable }>;
 }
 
-export interface DownloadResult {
-  status: 200 | 204 | 206;
-  headers: Record<string, string>;
-  stream?: Readable;
-  /** Told by the HTTP layer how many bytes of the stream went out once the response is over. */
-  sent?: (bytes: number) => void;
-}
+/** No data (204), or the whole image (200) or a range of it (206) as a stream. */
+export type DownloadResult =
+  | { status: 204; headers: Record<string, string> }
+  | {
+      status: 200 | 206;
+      headers: Record<string, string>;
+      stream: Readable;
+      /** Told by the HTTP layer how many bytes of the stream went out once the response is over. */
+      sent: (bytes: number) => void;
+    };
 
 /** `GET /v2/images/{id}/file`, whole or a range, through the image cache when there is one. */
 export class ImageDownload {

@@ -109,7 +109,7 @@ export class ImageImport {
       image_id: id,
       request_id: ctx.requestId,
       user_id: ctx.userId,
-      input: { image_id: id, import_req: body as unknown as Record<string, unknown>, backend: targets.map((s) => s.id) },
+      input: { image_id: id, import_req: { ...body }, backend: targets.map((s) => s.id) },
     }, ctx);
     await this.lock(ctx, id, task, method, img.status, targets);
 

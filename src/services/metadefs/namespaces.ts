@@ -11,7 +11,7 @@ import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, no
 import { assertValidPropertyMap } from './property-definition.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
 import { cachedRead } from './read-cache.js';
-import { nsSelf, renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json } from './render.js';
+import { nsSelf, renderNamespaceBase, renderNamespaceFull, renderNamespaceSummary, ts, type Json, type NamespaceView } from './render.js';
 
 export interface NamespaceInput {
   namespace: string;
@@ -168,7 +168,7 @@ export async function insertNamespaceDocs(d: MetadefDeps, docs: ReturnType<typeo
   }
 }
 
-export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: NamespaceInput): Promise<{ body: Json; location: string }> {
+export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: NamespaceInput): Promise<{ body: NamespaceView; location: string }> {
   d.authz.assertWritable(ctx);
   const owner = b.owner ?? ctx.projectId;
   const target = { namespace: b.namespace, owner, visibility: b.visibility ?? 'private', protected: b.protected ?? false };
@@ -197,7 +197,7 @@ export async function createNamespace(d: MetadefDeps, ctx: RequestContext, b: Na
 }
 
 /** PUT: a full replace of the attributes; omitted ones return to their defaults; children stay. */
-export async function updateNamespace(d: MetadefDeps, ctx: RequestContext, name: string, b: NamespaceInput): Promise<Json> {
+export async function updateNamespace(d: MetadefDeps, ctx: RequestContext, name: string, b: NamespaceInput): Promise<NamespaceView> {
   let ns = await writableNamespace(d, ctx, name, 'modify_metadef_namespace');
   assertNoReadOnly(b, READ_ONLY);
   assertNo4ByteUtf8(b);

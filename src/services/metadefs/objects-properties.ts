@@ -4,12 +4,12 @@
  */
 import type { RequestContext } from '../../authn/context.js';
 import { notFound } from '../../domain/errors.js';
-import { replaceChild } from './child-update.js';
+import { deleteChild, deleteChildren, replaceChild } from './child-update.js';
 import { newId, now, type NamespaceDoc, type ObjectDoc, type PropertyDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableIn, unique, writableNamespace, type MetadefDeps } from './access.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, readableIn, unique, writableNamespace, type MetadefDeps, readableNamespace } from './access.js';
 import { cachedRead } from './read-cache.js';
 import { assertValidPropertyDefinition, assertValidPropertyMap } from './property-definition.js';
-import { listedProperty, renderObject, renderProperty, type Json } from './render.js';
+import { listedProperty, renderObject, renderProperty, type Json, type ObjectView, type PropertyDefinition, type PropertyView } from './render.js';
 import { deletedPayload, namespacePayload, objectPayload, propertyPayload } from '../../notifier/payloads.js';
 
 export interface ObjectInput {
@@ -50,7 +50,7 @@ function checkObject(b: ObjectInput): void {
   assertValidPropertyMap(b.properties, `property of object '${b.name}'`);
 }
 
-export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: string, b: ObjectInput): Promise<Json> {
+export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: string, b: ObjectInput): Promise<ObjectView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_object');
   checkObject(b);
   const t = now();
@@ -60,7 +60,7 @@ export async function createObject(d: MetadefDeps, ctx: RequestContext, nsName: 
   return renderObject(nsName, doc, '', true);
 }
 
-export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<Json> {
+export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string, b: ObjectInput): Promise<ObjectView> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_object');
   checkObject(b);
   const { after } = await replaceChild(d, d.repo.objects, ns._id, name, { kind: 'Object', notFound: objectNotFound(nsName, name), duplicate: `An object named ${b.name} already exists in namespace ${nsName}.` }, () => ({
@@ -75,17 +75,13 @@ export async function updateObject(d: MetadefDeps, ctx: RequestContext, nsName: 
 
 export async function deleteObject(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_object');
-  const cur = await d.repo.findChild(d.repo.objects, ns._id, name);
-  if (!cur) throw notFound(objectNotFound(nsName, name));
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.objects.deleteOne({ _id: cur._id }));
+  const cur = await deleteChild(d, ns, d.repo.objects, { ns_id: ns._id, name }, objectNotFound(nsName, name));
   d.notifier.emit('metadef_object.delete', deletedPayload(objectPayload(nsName, cur)), ctx);
 }
 
 export async function deleteObjects(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.objects.deleteMany({ ns_id: ns._id }));
+  await deleteChildren(d, ns, d.repo.objects);
   d.notifier.emit('metadef_namespace.delete_objects', namespacePayload(ns), ctx);
 }
 
@@ -123,7 +119,7 @@ function splitProperty(b: Json): { name: string; def: Json } {
   return { name: name as string, def };
 }
 
-export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, b: Json): Promise<Json> {
+export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, b: Json): Promise<PropertyView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_property');
   const { name, def } = splitProperty(b);
   const t = now();
@@ -133,7 +129,7 @@ export async function createProperty(d: MetadefDeps, ctx: RequestContext, nsName
   return renderProperty(doc);
 }
 
-export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: Json): Promise<Json> {
+export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: Json): Promise<PropertyView> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_property');
   const { name, def } = splitProperty(b);
   const { after } = await replaceChild(d, d.repo.properties, ns._id, oldName, { kind: 'Property', notFound: propertyNotFound(nsName, oldName), duplicate: `A property named ${name} already exists in namespace ${nsName}.` }, () => ({
@@ -147,16 +143,12 @@ export async function updateProperty(d: MetadefDeps, ctx: RequestContext, nsName
 
 export async function deleteProperty(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'remove_metadef_property');
-  const cur = await d.repo.findChild(d.repo.properties, ns._id, name);
-  if (!cur) throw notFound(propertyNotFound(nsName, name));
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.properties.deleteOne({ _id: cur._id }));
+  const cur = await deleteChild(d, ns, d.repo.properties, { ns_id: ns._id, name }, propertyNotFound(nsName, name));
   d.notifier.emit('metadef_property.delete', deletedPayload(propertyPayload(nsName, cur)), ctx);
 }
 
 export async function deleteProperties(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace');
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.properties.deleteMany({ ns_id: ns._id }));
+  await deleteChildren(d, ns, d.repo.properties);
   d.notifier.emit('metadef_namespace.delete_properties', namespacePayload(ns), ctx);
 }

@@ -5,10 +5,10 @@
 import type { RequestContext } from '../../authn/context.js';
 import { conflict, forbidden, invalid, notFound } from '../../domain/errors.js';
 import { newId, now, type AssociationDoc, type TagDoc } from '../../repositories/metadefs.js';
-import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps } from './access.js';
-import { renderAssociation, renderResourceType, renderTag, type Json } from './render.js';
+import { assertNo4ByteUtf8, assertNoReadOnly, assertNotProtected, listParams, notProjectScoped, readableIn, sortBy, unique, writableNamespace, type MetadefDeps, readableNamespace } from './access.js';
+import { renderAssociation, renderResourceType, renderTag, type Json, type AssociationView, type ResourceTypeView, type TagView } from './render.js';
 import { deletedPayload, namespacePayload, resourceTypePayload, tagPayload } from '../../notifier/payloads.js';
-import { replaceChild } from './child-update.js';
+import { replaceChild, deleteChild, deleteChildren } from './child-update.js';
 import { cachedRead } from './read-cache.js';
 
 const TAG_MAX = 80;
@@ -44,7 +44,7 @@ export function getTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name
   });
 }
 
-export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<Json> {
+export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<TagView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tag');
   if (!name || name.length > TAG_MAX) throw invalid(`Invalid tag name: it must have 1 to ${TAG_MAX} characters.`);
   assertNo4ByteUtf8(name, 'name');
@@ -56,7 +56,7 @@ export async function createTag(d: MetadefDeps, ctx: RequestContext, nsName: str
 }
 
 /** Bulk create: without append every existing tag is replaced (§7.12). */
-export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: string, names: string[], append: boolean): Promise<Json> {
+export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: string, names: string[], append: boolean): Promise<{ tags: TagView[] }> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_tags');
   assertNo4ByteUtf8(names, 'tags');
   const seen = new Set<string>();
@@ -85,7 +85,7 @@ export async function createTags(d: MetadefDeps, ctx: RequestContext, nsName: st
   return { tags: names.map((name) => ({ name })) };
 }
 
-export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: { name: string; [k: string]: unknown }): Promise<Json> {
+export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: string, oldName: string, b: { name: string; [k: string]: unknown }): Promise<TagView> {
   const ns = await writableNamespace(d, ctx, nsName, 'modify_metadef_tag');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
   assertNo4ByteUtf8(b);
@@ -96,17 +96,13 @@ export async function updateTag(d: MetadefDeps, ctx: RequestContext, nsName: str
 
 export async function deleteTag(d: MetadefDeps, ctx: RequestContext, nsName: string, name: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_tag');
-  assertNotProtected(ns); // 403 before the lookup, as upstream
-  const cur = await d.repo.findChild(d.repo.tags, ns._id, name);
-  if (!cur) throw notFound(tagNotFound(nsName, name));
-  await d.repo.write(() => d.repo.tags.deleteOne({ _id: cur._id }));
+  const cur = await deleteChild(d, ns, d.repo.tags, { ns_id: ns._id, name }, tagNotFound(nsName, name), true); // 403 before the lookup, as upstream
   d.notifier.emit('metadef_tag.delete', deletedPayload(tagPayload(nsName, cur)), ctx);
 }
 
 export async function deleteTags(d: MetadefDeps, ctx: RequestContext, nsName: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'delete_metadef_namespace', 'delete_metadef_tags');
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.tags.deleteMany({ ns_id: ns._id }));
+  await deleteChildren(d, ns, d.repo.tags);
   d.notifier.emit('metadef_namespace.delete_tags', namespacePayload(ns), ctx);
 }
 
@@ -128,7 +124,7 @@ export function listAssociations(d: MetadefDeps, ctx: RequestContext, nsName: st
   });
 }
 
-export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<Json> {
+export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, b: { name: string; prefix?: string; properties_target?: string; [k: string]: unknown }): Promise<AssociationView> {
   const ns = await writableNamespace(d, ctx, nsName, 'add_metadef_resource_type_association');
   assertNoReadOnly(b, ['created_at', 'updated_at']);
   assertNo4ByteUtf8(b);
@@ -144,9 +140,6 @@ export async function createAssociation(d: MetadefDeps, ctx: RequestContext, nsN
 
 export async function deleteAssociation(d: MetadefDeps, ctx: RequestContext, nsName: string, rt: string): Promise<void> {
   const ns = await writableNamespace(d, ctx, nsName, 'remove_metadef_resource_type_association');
-  const cur = await d.repo.associations.findOne({ ns_id: ns._id, resource_type: rt });
-  if (!cur) throw notFound(`Resource type ${rt} is not associated with namespace ${nsName}.`);
-  assertNotProtected(ns);
-  await d.repo.write(() => d.repo.associations.deleteOne({ _id: cur._id }));
-  d.notifier.emit('metadef_resource_type.delete', deletedPayload(resourceTypePayload(nsName, cur as unknown as AssociationDoc)), ctx);
+  const cur = await deleteChild(d, ns, d.repo.associations, { ns_id: ns._id, resource_type: rt }, `Resource type ${rt} is not associated with namespace ${nsName}.`);
+  d.notifier.emit('metadef_resource_type.delete', deletedPayload(resourceTypePayload(nsName, cur)), ctx);
 }
