@@ -28,7 +28,7 @@ function schemaFile(name: string) {
     let body = schemaCache.get(name);
     if (!body) {
       body = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'metadefs', `${name}.json`), 'utf8')) as SchemaDocument;
-      if (name === 'property') body.patternProperties = { '^x-': {} };
+      if (name === 'property') Object.assign(body, { patternProperties: { '^x-': {} } });
       schemaCache.set(name, body);
     }
     return { status: 200 as const, body };
