@@ -86,8 +86,26 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
   const mongo = new Histogram({ name: 'glance_mongodb_command_duration_seconds', help: 'MongoDB command round trips (driver command monitoring), by command name.', labelNames: ['command'], buckets: MONGO_BUCKETS, registers });
   const mongoFailures = new Counter({ name: 'glance_mongodb_command_failures_total', help: 'MongoDB commands that failed, by command name.', labelNames: ['command'], registers });
   const commandLabels = new Set<string>();
+  const commandRecorders = new Map<string, { time: { observe(v: number): void }; failures: { inc(): void } }>();
 
   const scrubs = new Counter({ name: 'glance_scrubber_images_total', help: 'Images whose data the scrubber removed (scrubbed) or could not remove (failed).', labelNames: ['outcome'], registers });
+
+  // Label children looked up once per (operation, status class): the per-request cost is then
+  // a map lookup instead of prom-client hashing the label set three times.
+  type Recorders = { count: { inc(): void }; time: { observe(v: number): void } };
+  const recorders = new Map<string, Recorders>();
+  const recordersFor = (operation: string, cls: string): Recorders => {
+    const key = `${operation} ${cls}`;
+    let r = recorders.get(key);
+    if (!r) recorders.set(key, (r = { count: requests.labels(operation, cls), time: duration.labels(operation, cls) }));
+    return r;
+  };
+  const flights = new Map<string, { inc(): void; dec(): void }>();
+  const flightOf = (operation: string) => {
+    let g = flights.get(operation);
+    if (!g) flights.set(operation, (g = inFlight.labels(operation)));
+    return g;
+  };
 
   return {
     enabled: true,
@@ -100,7 +118,7 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
         route(op) {
           if (operation !== undefined || finished) return;
           operation = op;
-          inFlight.inc({ operation });
+          flightOf(operation).inc();
         },
         get routed() {
           return operation !== undefined;
@@ -109,21 +127,27 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
           if (finished) return;
           finished = true;
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          if (operation !== undefined) inFlight.dec({ operation });
-          const labels = { operation: operation ?? fallback ?? UNMATCHED, status_class: statusClass(status) };
-          requests.inc(labels);
-          duration.observe(labels, seconds);
+          if (operation !== undefined) flightOf(operation).dec();
+          const r = recordersFor(operation ?? fallback ?? UNMATCHED, statusClass(status));
+          r.count.inc();
+          r.time.observe(seconds);
         },
       };
     },
     mongoCommand(command, seconds, failed) {
-      let label = COMMAND_NAME.test(command) ? command : 'other';
-      if (!commandLabels.has(label)) {
-        if (commandLabels.size >= COMMAND_LABELS_MAX) label = 'other';
-        else commandLabels.add(label);
+      let c = commandRecorders.get(command);
+      if (!c) {
+        let label = COMMAND_NAME.test(command) ? command : 'other';
+        if (!commandLabels.has(label)) {
+          if (commandLabels.size >= COMMAND_LABELS_MAX) label = 'other';
+          else commandLabels.add(label);
+        }
+        c = { time: mongo.labels(label), failures: mongoFailures.labels(label) };
+        // only names that got a label of their own are remembered, so the map stays bounded too
+        if (label !== 'other') commandRecorders.set(command, c);
       }
-      mongo.observe({ command: label }, seconds);
-      if (failed) mongoFailures.inc({ command: label });
+      c.time.observe(seconds);
+      if (failed) c.failures.inc();
     },
     tokenValidated: (mode, outcome) => validations.inc({ mode, outcome }),
     tokenCacheHit: (mode) => tokenHits.inc({ mode }),
