@@ -13,7 +13,7 @@ import { invalid } from '../domain/errors.js';
 import { FileStore } from './file.js';
 import { GridFsStore } from './gridfs.js';
 import { HttpStore } from './http.js';
-import { rbdStore } from './rbd-options.js';
+import { rbdStore, type RbdOpts } from './rbd-options.js';
 import { s3Options, swiftOptions } from './object-options.js';
 import { S3Store } from './s3.js';
 import { SwiftStore } from './swift.js';
@@ -24,18 +24,11 @@ import { NO_HOOKS, type DataHooks } from '../metrics/hooks.js';
 
 export const STAGING_STORE_ID = 'os_glance_staging_store';
 
-interface StoreOpts {
+/** One store's STORE_OPTIONS entry: the file/gridfs keys here, rbd's from rbd-options.ts. */
+interface StoreOpts extends RbdOpts {
   data_dir?: string;
-  description?: string;
-  weight?: number;
   bucket?: string;
   chunk_size?: number;
-  rbd_store_pool?: string;
-  rbd_store_user?: string;
-  rbd_store_ceph_conf?: string;
-  rbd_store_chunk_size?: number;
-  rbd_thin_provisioning?: boolean;
-  rados_connect_timeout?: number;
 }
 
 /** Counts the bytes every successful write stored (uploads, staging, imports, copies), by store id. */
