@@ -301,30 +301,35 @@ export async function createApp(deps: AppDeps): Promise<App> {
     const started = process.hrtime.bigint();
     const timer = metrics.requestStarted();
     res.locals.timer = timer;
-    // req.path here is after version negotiation's rewrite; requests answered before routing are looked up once.
-    res.once('close', () => timer.done(res.statusCode, timer.routed ? undefined : (api.operationOf(req.method, req.path) ?? undefined)));
-    let requestId: string;
+    let requestId: string | undefined;
+    const path = req.path;
+    // One listener per response: the metrics, then the request's log line.
+    res.once('close', () => {
+      // req.path here is after version negotiation's rewrite; requests answered before routing are looked up once.
+      timer.done(res.statusCode, timer.routed ? undefined : (api.operationOf(req.method, req.path) ?? undefined));
+      if (requestId === undefined) return;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line: Record<string, unknown> = { request_id: requestId, method: req.method, path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 };
+      if (!res.writableFinished) line.aborted = true;
+      log.info(line, 'request');
+    });
     try {
       requestId = requestIdFor(req);
     } catch (e) {
-      requestId = `req-${randomUUID()}`;
-      res.setHeader('x-openstack-request-id', requestId);
-      return sendError(res, toErrorResponse(e, requestId, log));
+      const fresh = `req-${randomUUID()}`;
+      res.setHeader('x-openstack-request-id', fresh);
+      return sendError(res, toErrorResponse(e, fresh, log));
     }
     res.locals.requestId = requestId;
     res.setHeader('x-openstack-request-id', requestId);
-    const path = req.path;
-    res.on('close', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.info({ request_id: requestId, method: req.method, path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10, ...(res.writableFinished ? {} : { aborted: true }) }, 'request');
-    });
     if (!negotiate(req, res)) return;
     if (hasBody(req)) jsonBody(req, res, next);
     else next();
   });
 
   // The API reference page, the explorer and the document (src/http/pages.ts): unauthenticated, outside the API.
-  app.use(pages);
+  // Only the pages' own first segments reach their router, so API requests skip its routes.
+  app.use((req: Request, res: Response, next: NextFunction) => (PAGE_SEGMENTS.has(req.path.split('/', 2)[1] ?? '') ? pages(req, res, next) : next()));
 
   app.use(async (req: Request, res: Response) => {
     const requestId = res.locals.requestId as string;

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DeliveryCounters } from '../notifier/notifier.js';
 import { NO_HOOKS, type Hooks } from './hooks.js';
+import { RequestSeries } from './request-series.js';
 
 /**
  * The service's Prometheus metrics: one Registry per process, built here and handed to the
@@ -66,22 +67,20 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const requests = new Counter({ name: 'glance_http_requests_total', help: 'API requests answered, by operationId and status class.', labelNames: ['operation', 'status_class'], registers });
-  const duration = new Histogram({
-    name: 'glance_http_request_duration_seconds',
-    help: 'Time from the request arriving to the response being over, by operationId and status class.',
-    labelNames: ['operation', 'status_class'],
-    buckets: HTTP_BUCKETS,
-    registers,
+  const requestSeries = new RequestSeries(HTTP_BUCKETS);
+  requestSeries.register(registry, {
+    requests: ['glance_http_requests_total', 'API requests answered, by operationId and status class.'],
+    duration: ['glance_http_request_duration_seconds', 'Time from the request arriving to the response being over, by operationId and status class.'],
+    inFlight: ['glance_http_requests_in_flight', 'API requests being handled now, by operationId.'],
   });
-  const inFlight = new Gauge({ name: 'glance_http_requests_in_flight', help: 'API requests being handled now, by operationId.', labelNames: ['operation'], registers });
 
   const uploaded = new Counter({ name: 'glance_store_uploaded_bytes_total', help: 'Image bytes written to a store (uploads, staging, imports, copies), by store id.', labelNames: ['store'], registers });
   const downloaded = new Counter({ name: 'glance_store_downloaded_bytes_total', help: 'Image bytes sent to clients, by the store they came from (`cache` for the image cache).', labelNames: ['store'], registers });
 
   const denials = new Counter({ name: 'glance_policy_denials_total', help: 'Requests refused by a policy rule, by rule name.', labelNames: ['rule'], registers });
-  const validations = new Counter({ name: 'glance_token_validations_total', help: 'Credentials checked, by auth mode and outcome (valid, invalid, unavailable).', labelNames: ['mode', 'outcome'], registers });
-  const tokenHits = new Counter({ name: 'glance_token_cache_hits_total', help: 'Credentials answered from the verified-token cache, by auth mode.', labelNames: ['mode'], registers });
+  // both counted on every authenticated request: plain tallies, read at scrape time
+  const validations = tallyCounter(registers, 'glance_token_validations_total', 'Credentials checked, by auth mode and outcome (valid, invalid, unavailable).', ['mode', 'outcome']);
+  const tokenHits = tallyCounter(registers, 'glance_token_cache_hits_total', 'Credentials answered from the verified-token cache, by auth mode.', ['mode']);
 
   const mongo = new Histogram({ name: 'glance_mongodb_command_duration_seconds', help: 'MongoDB command round trips (driver command monitoring), by command name.', labelNames: ['command'], buckets: MONGO_BUCKETS, registers });
   const mongoFailures = new Counter({ name: 'glance_mongodb_command_failures_total', help: 'MongoDB commands that failed, by command name.', labelNames: ['command'], registers });
@@ -89,23 +88,6 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
   const commandRecorders = new Map<string, { time: { observe(v: number): void }; failures: { inc(): void } }>();
 
   const scrubs = new Counter({ name: 'glance_scrubber_images_total', help: 'Images whose data the scrubber removed (scrubbed) or could not remove (failed).', labelNames: ['outcome'], registers });
-
-  // Label children looked up once per (operation, status class): the per-request cost is then
-  // a map lookup instead of prom-client hashing the label set three times.
-  type Recorders = { count: { inc(): void }; time: { observe(v: number): void } };
-  const recorders = new Map<string, Recorders>();
-  const recordersFor = (operation: string, cls: string): Recorders => {
-    const key = `${operation} ${cls}`;
-    let r = recorders.get(key);
-    if (!r) recorders.set(key, (r = { count: requests.labels(operation, cls), time: duration.labels(operation, cls) }));
-    return r;
-  };
-  const flights = new Map<string, { inc(): void; dec(): void }>();
-  const flightOf = (operation: string) => {
-    let g = flights.get(operation);
-    if (!g) flights.set(operation, (g = inFlight.labels(operation)));
-    return g;
-  };
 
   return {
     enabled: true,
@@ -118,7 +100,7 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
         route(op) {
           if (operation !== undefined || finished) return;
           operation = op;
-          flightOf(operation).inc();
+          requestSeries.started(op);
         },
         get routed() {
           return operation !== undefined;
@@ -126,11 +108,7 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
         done(status, fallback) {
           if (finished) return;
           finished = true;
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          if (operation !== undefined) flightOf(operation).dec();
-          const r = recordersFor(operation ?? fallback ?? UNMATCHED, statusClass(status));
-          r.count.inc();
-          r.time.observe(seconds);
+          requestSeries.finished(operation, operation ?? fallback ?? UNMATCHED, statusClass(status), Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },
@@ -149,8 +127,8 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
       c.time.observe(seconds);
       if (failed) c.failures.inc();
     },
-    tokenValidated: (mode, outcome) => validations.inc({ mode, outcome }),
-    tokenCacheHit: (mode) => tokenHits.inc({ mode }),
+    tokenValidated: (mode, outcome) => validations(mode, outcome),
+    tokenCacheHit: (mode) => tokenHits(mode),
     policyDenied: (rule) => denials.inc({ rule }),
     dataBytes(store, direction, bytes) {
       if (!(bytes > 0)) return;
@@ -161,6 +139,30 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
       observeCache(registers, sources.cache);
       observeNotifier(registers, sources.notifier);
     },
+  };
+}
+
+/**
+ * A counter for a hot path: `inc(...labelValues)` is a map lookup and an addition, and the
+ * totals become the counter's values at scrape time (prom-client hashes labels on every inc).
+ */
+function tallyCounter(registers: Registry[], name: string, help: string, labelNames: string[]): (...values: string[]) => void {
+  const tallies = new Map<string, { values: string[]; n: number }>();
+  new Counter({
+    name,
+    help,
+    labelNames,
+    registers,
+    collect() {
+      this.reset();
+      for (const t of tallies.values()) this.inc(Object.fromEntries(labelNames.map((l, i) => [l, t.values[i]])), t.n);
+    },
+  });
+  return (...values) => {
+    const key = values.join(' ');
+    let t = tallies.get(key);
+    if (!t) tallies.set(key, (t = { values, n: 0 }));
+    t.n++;
   };
 }
 
@@ -204,3 +206,4 @@ function observeNotifier(registers: Registry[], notifier: MetricSources['notifie
   mirroredCounter(registers, 'glance_notifications_dropped_total', 'Notifications dropped (queue full, or left when the service stopped).', () => notifier().dropped);
   mirroredCounter(registers, 'glance_notifications_failed_total', 'Failed delivery attempts (each is retried).', () => notifier().failed);
 }
+

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { createMetrics, UNMATCHED } from '../../src/metrics/metrics.js';
+import { RequestSeries } from '../../src/metrics/request-series.js';
 
 /** The recorders keep every label within a fixed set, whatever they are told. */
 async function values(m: ReturnType<typeof createMetrics>, name: string) {
@@ -50,4 +52,29 @@ test('byte counters ignore empty and nonsensical amounts; disabled metrics have 
   assert.equal(off.registry, null);
   off.requestStarted().done(200);
   off.policyDenied('get_image');
+});
+
+test('the request series expose exactly what a prom-client histogram and counter would for the same requests', async () => {
+  const bounds = [0.001, 0.005, 0.01, 0.1];
+  const series = new RequestSeries(bounds);
+  const ours = new Registry();
+  series.register(ours, { requests: ['r_total', 'r'], duration: ['d_seconds', 'd'], inFlight: ['f', 'f'] });
+  const reference = new Registry();
+  const h = new Histogram({ name: 'd_seconds', help: 'd', labelNames: ['operation', 'status_class'], buckets: bounds, registers: [reference] });
+  const c = new Counter({ name: 'r_total', help: 'r', labelNames: ['operation', 'status_class'], registers: [reference] });
+  // bucket edges, values between them, above the last bound, zero
+  const samples: [string, string, number][] = [['a', '2xx', 0.001], ['a', '2xx', 0.0010001], ['a', '2xx', 0.005], ['a', '4xx', 0], ['b', '2xx', 0.1], ['b', '2xx', 7], ['a', '2xx', 0.02]];
+  for (const [op, cls, s] of samples) {
+    series.started(op);
+    series.finished(op, op, cls, s);
+    h.observe({ operation: op, status_class: cls }, s);
+    c.inc({ operation: op, status_class: cls });
+  }
+  series.finished(undefined, 'unrouted', '5xx', 0.5);
+  h.observe({ operation: 'unrouted', status_class: '5xx' }, 0.5);
+  c.inc({ operation: 'unrouted', status_class: '5xx' });
+  const text = async (r: Registry) => (await r.metrics()).split('\n').filter((l) => l.startsWith('d_seconds') || l.startsWith('r_total')).sort();
+  assert.deepEqual(await text(ours), await text(reference));
+  const inFlight = (await ours.getMetricsAsJSON()).find((m) => m.name === 'f')!.values;
+  assert.deepEqual(inFlight.map((v) => [v.labels.operation, v.value]), [['a', 0], ['b', 0]]);
 });
