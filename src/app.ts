@@ -33,6 +33,7 @@ import { TasksService } from './services/tasks.js';
 import { TaskEvents } from './services/task-events.js';
 import type { ImagesService } from './services/images.js';
 import type { MembersService } from './services/members.js';
+import type { ImageTagsService } from './services/image-tags.js';
 import type { ImageSchemas } from './services/image-schemas.js';
 import { createMetadefService, type MetadefService } from './services/metadefs/index.js';
 import type { Notifier } from './notifier/notifier.js';
@@ -67,6 +68,7 @@ export interface Services {
   /** Image records, members, tags, status machine (src/services/images.ts). */
   images: ImagesService;
   imageMembers: MembersService;
+  imageTags: ImageTagsService;
   /** /v2/schemas/image(s), member(s) with the configured formats. */
   imageSchemas: ImageSchemas;
   /** Metadata definitions and their per-process cache (src/services/metadefs/index.ts). */

@@ -7,8 +7,9 @@ import { loadImageQuotas, type ImageQuotas } from './image-quotas.js';
 import { loadImageSchemas, type ImageSchemas } from './image-schemas.js';
 import { ImagesService } from './images.js';
 import { MembersService } from './members.js';
+import { ImageTagsService } from './image-tags.js';
 
-/** Builds the image catalogue services (records, members, schemas, quotas). */
+/** Builds the image catalogue services (records, members, tags, schemas, quotas). */
 export function createImageCatalogue(d: {
   repo: ImagesRepository;
   config: Config;
@@ -22,6 +23,7 @@ export function createImageCatalogue(d: {
 }): {
   images: ImagesService;
   imageMembers: MembersService;
+  imageTags: ImageTagsService;
   imageSchemas: ImageSchemas;
   imageQuotas: ImageQuotas;
 } {
@@ -44,5 +46,6 @@ export function createImageCatalogue(d: {
     storeIds: (d.config.ENABLED_BACKENDS as string[]).map((b) => b.split(':')[0].trim()).filter(Boolean),
   });
   const imageMembers = new MembersService({ images, authz: d.authz, notifier: d.notifier, quotas: imageQuotas });
-  return { images, imageMembers, imageSchemas, imageQuotas };
+  const imageTags = new ImageTagsService({ images, repo: d.repo, quotas: imageQuotas, notifier: d.notifier });
+  return { images, imageMembers, imageTags, imageSchemas, imageQuotas };
 }

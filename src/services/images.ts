@@ -36,7 +36,7 @@ const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 export const isReservedName = (k: string) => RESERVED.has(k) || k.startsWith('os_glance');
 
 /** Characters outside the Basic Multilingual Plane (4-byte UTF-8) are refused on writes (§1.5). */
-function assertStorable(name: string, value: unknown): void {
+export function assertStorable(name: string, value: unknown): void {
   const strings = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   for (const str of [name, ...strings]) {
     if (/[\u{10000}-\u{10FFFF}]/u.test(str)) throw invalid(`Invalid value for '${name}': 4-byte UTF-8 characters are not supported.`);
@@ -385,27 +385,6 @@ export class ImagesService {
     }, { from: current });
     // Glance announces both as an update of the image.
     if (changed) this.emit('image.update', img, ctx);
-  }
-
-  async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    const current = await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
-    if (tag.length > 255) throw invalid('Invalid tag: longer than 255 characters.');
-    assertStorable('tag', tag);
-    const img = await this.d.repo.mutate(id, (cur) => {
-      if (cur.tags.includes(tag)) return null;
-      this.d.quotas.check(cur.owner, 'tags', cur.tags.length + 1);
-      return { tags: [...cur.tags, tag] };
-    }, { from: current });
-    this.emit('image.update', img, ctx);
-  }
-
-  async deleteTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    const current = await this.getWritable(ctx, id, 'modify_image', 'You are not permitted to modify this image.');
-    const img = await this.d.repo.mutate(id, (cur) => {
-      if (!cur.tags.includes(tag)) throw notFound(`Tag ${tag} not found on image ${id}.`);
-      return { tags: cur.tags.filter((t) => t !== tag) };
-    }, { from: current });
-    this.emit('image.update', img, ctx);
   }
 }
 

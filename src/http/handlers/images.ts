@@ -34,11 +34,11 @@ export function imageHandlers(s: Services): Handlers<
       return { status: 204 };
     },
     addImageTag: async ({ ctx, params }) => {
-      await images.addTag(ctx, params.image_id, params.tag);
+      await s.imageTags.add(ctx, params.image_id, params.tag);
       return { status: 204 };
     },
     deleteImageTag: async ({ ctx, params }) => {
-      await images.deleteTag(ctx, params.image_id, params.tag);
+      await s.imageTags.delete(ctx, params.image_id, params.tag);
       return { status: 204 };
     },
   };
