@@ -1,7 +1,10 @@
 /**
  * CPU-seconds the service spends per GiB uploaded to the file store (all its threads: the hash
  * workers included), from /proc/<pid>/stat around each upload. The client runs in a process of
- * its own (bench/lib/transfer-client.ts), so its work is not counted.
+ * its own (bench/lib/transfer-client.ts), so its work is not counted. Each upload is followed
+ * by the floor (bench/lib/upload-floor.ts: MD5 + SHA-512 + one fsynced write of the same bytes,
+ * in a process of its own), and the ratio of the two is the figure to compare across runs:
+ * this kind of machine's CPU-seconds for the same work vary by a third from one minute to the next.
  *
  *   npx tsx bench/upload-cpu.ts [--mib 1024] [--rounds 3] [--profile DIR]
  *
@@ -56,7 +59,7 @@ async function createImage(): Promise<string> {
   return ((await r.json()) as { id: string }).id;
 }
 
-const rows: { cpu: number; secs: number }[] = [];
+const rows: { cpu: number; secs: number; floor: number }[] = [];
 try {
   for (let round = 0; round < ROUNDS; round++) {
     const id = await createImage();
@@ -65,12 +68,15 @@ try {
     const cpu = cpuOf(child.pid) - before;
     const r = JSON.parse(out) as { status: number; secs: number };
     if (r.status !== 204) throw new Error(`upload answered ${r.status}`);
-    rows.push({ cpu: cpu / (MIB / 1024), secs: r.secs });
-    process.stdout.write(`upload ${MIB} MiB: ${(cpu / (MIB / 1024)).toFixed(2)} CPU-s/GiB, ${(MIB / r.secs).toFixed(0)} MiB/s\n`);
+    const floor = Number(execFileSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bench', 'lib', 'upload-floor.ts'), file, join(dir, 'floor')], { cwd: PROJECT_ROOT }).toString());
+    rows.push({ cpu: cpu / (MIB / 1024), secs: r.secs, floor: floor / (MIB / 1024) });
+    process.stdout.write(`upload ${MIB} MiB: ${(cpu / (MIB / 1024)).toFixed(2)} CPU-s/GiB, ${(MIB / r.secs).toFixed(0)} MiB/s; floor ${(floor / (MIB / 1024)).toFixed(2)} CPU-s/GiB; ratio ${(cpu / floor).toFixed(2)}\n`);
     await fetch(`${child.url}/v2/images/${id}`, { method: 'DELETE', headers: { 'x-auth-token': token } });
   }
-  const cpus = rows.map((r) => r.cpu).sort((a, b) => a - b);
-  process.stdout.write(`median: ${cpus[Math.floor(cpus.length / 2)].toFixed(2)} CPU-s/GiB over ${rows.length} uploads of ${MIB} MiB\n`);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  process.stdout.write(
+    `median: ${median(rows.map((r) => r.cpu)).toFixed(2)} CPU-s/GiB, floor ${median(rows.map((r) => r.floor)).toFixed(2)}, ratio ${median(rows.map((r) => r.cpu / r.floor)).toFixed(2)} over ${rows.length} uploads of ${MIB} MiB\n`,
+  );
 } finally {
   await child.stop();
   rmSync(dir, { recursive: true, force: true });
