@@ -10,7 +10,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { FileRangeStream } from './file-stream.js';
-import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
+import { Meter, assertImageId, inStore, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 export interface FileStoreOptions {
   id: string;
@@ -73,9 +73,7 @@ export class FileStore implements StoreDriver {
   }
 
   private mustPath(url: string): string {
-    const p = this.pathOf(url);
-    if (!p) throw new Error(`location ${url} is not in store ${this.id}`);
-    return p;
+    return inStore(this.pathOf(url), url, this.id);
   }
 
   async write(imageId: string, data: Readable, opts: WriteOptions): Promise<WriteResult> {

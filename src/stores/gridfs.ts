@@ -6,7 +6,7 @@
 import { GridFSBucket, type Db } from 'mongodb';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
+import { Meter, assertImageId, imageIdAfter, inStore, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 export interface GridFsStoreOptions {
   id: string;
@@ -43,13 +43,7 @@ export class GridFsStore implements StoreDriver {
   }
 
   private idOf(url: string): string | null {
-    const m = /^gridfs:\/\/([^/]+)\/([^/?#]+)$/.exec(url);
-    if (!m || m[1] !== this.bucketName) return null;
-    try {
-      return assertImageId(m[2]);
-    } catch {
-      return null;
-    }
+    return imageIdAfter(url, `gridfs://${this.bucketName}/`);
   }
 
   owns(url: string): boolean {
@@ -57,9 +51,7 @@ export class GridFsStore implements StoreDriver {
   }
 
   private mustId(url: string): string {
-    const id = this.idOf(url);
-    if (!id) throw new Error(`location ${url} is not in store ${this.id}`);
-    return id;
+    return inStore(this.idOf(url), url, this.id);
   }
 
   private async purge(id: string): Promise<void> {

@@ -12,7 +12,7 @@ import { DomainError } from '../domain/errors.js';
 import { isCanonicalUuid } from '../domain/ids.js';
 import type { ChildProcess } from 'node:child_process';
 import { EBUSY, EINVAL, ENOENT, RANGE_READER, errnoOf, failure, output, run, start, type Exit } from './rbd-cli.js';
-import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
+import { Meter, assertImageId, inStore, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 export const SNAPSHOT = 'snap';
 
@@ -135,9 +135,7 @@ export class RbdStore implements StoreDriver {
   }
 
   private mustImage(url: string): string {
-    const image = this.imageOf(url);
-    if (!image) throw new Error(`location ${url} is not in store ${this.id}`);
-    return image;
+    return inStore(this.imageOf(url), url, this.id);
   }
 
   async write(imageId: string, data: Readable, opts: WriteOptions): Promise<WriteResult> {

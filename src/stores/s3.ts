@@ -22,7 +22,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { PassThrough, type Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
-import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
+import { Meter, assertImageId, imageIdAfter, inStore, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 const MiB = 1 << 20;
 const MAX_PARTS = 10_000;
@@ -88,12 +88,7 @@ export class S3Store implements StoreDriver {
   }
 
   private keyOf(url: string): string | null {
-    if (!url.startsWith(this.base)) return null;
-    try {
-      return assertImageId(url.slice(this.base.length));
-    } catch {
-      return null;
-    }
+    return imageIdAfter(url, this.base);
   }
 
   owns(url: string): boolean {
@@ -101,9 +96,7 @@ export class S3Store implements StoreDriver {
   }
 
   private mustKey(url: string): string {
-    const k = this.keyOf(url);
-    if (!k) throw new Error(`location ${url} is not in store ${this.id}`);
-    return k;
+    return inStore(this.keyOf(url), url, this.id);
   }
 
   /** An S3 failure as the API reports it: 503 naming the store and S3's error code only. */

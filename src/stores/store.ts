@@ -78,6 +78,19 @@ export function assertImageId(id: string): string {
   return id;
 }
 
+/** The image id a location URL names right after `prefix` (a canonical UUID and nothing more), or null. */
+export function imageIdAfter(url: string, prefix: string): string | null {
+  if (!url.startsWith(prefix)) return null;
+  const rest = url.slice(prefix.length);
+  return isCanonicalUuid(rest) ? rest : null;
+}
+
+/** What a store found in a location URL, or the error for a location that is not in that store. */
+export function inStore<T>(found: T | null, url: string, storeId: string): T {
+  if (found === null) throw new Error(`location ${url} is not in store ${storeId}`);
+  return found;
+}
+
 /**
  * A pass-through that measures the bytes: size, MD5, the multihash, and the size cap. Chunks pass
  * downstream untouched; a copy is gathered into batches of BATCH bytes in shared memory, and each

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
 import { captureErrors } from './stream-errors.js';
 import { SwiftClient, SwiftError, type SwiftAuthOptions } from './swift-client.js';
-import { Meter, assertImageId, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
+import { Meter, assertImageId, imageIdAfter, inStore, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
 
 const MiB = 1 << 20;
 /** Swift's default object size limit (max_file_size): no segment may be larger. */
@@ -87,13 +87,7 @@ export class SwiftStore implements StoreDriver {
   }
 
   private idOf(url: string): string | null {
-    const prefix = `swift+config://${this.id}/${encodeURIComponent(this.o.container)}/`;
-    if (!url.startsWith(prefix)) return null;
-    try {
-      return assertImageId(url.slice(prefix.length));
-    } catch {
-      return null;
-    }
+    return imageIdAfter(url, `swift+config://${this.id}/${encodeURIComponent(this.o.container)}/`);
   }
 
   owns(url: string): boolean {
@@ -101,9 +95,7 @@ export class SwiftStore implements StoreDriver {
   }
 
   private mustId(url: string): string {
-    const id = this.idOf(url);
-    if (!id) throw new Error(`location ${url} is not in store ${this.id}`);
-    return id;
+    return inStore(this.idOf(url), url, this.id);
   }
 
   /** A Swift failure as the API reports it: 503 naming the store, never a credential. */
