@@ -100,6 +100,13 @@ export function createPages(opts: PagesOptions): Router {
   for (const [path, f] of Object.entries(PAGE_FILES)) {
     router.get(path, (_req: Request, res: Response) => sendFile(res, opts.pagesDir, f.file, f.type, 'no-cache'));
   }
+  // `/docs/` and `/explorer/` are common typos: 301 to the page (its relative links assume no slash).
+  for (const page of ['/docs', '/explorer']) {
+    router.get(`${page}/`, (_req: Request, res: Response) => {
+      secure(res, DATA_CSP);
+      res.redirect(301, page);
+    });
+  }
   for (const [name, type] of Object.entries(SWAGGER_ASSETS)) {
     router.get(`/docs/assets/${name}`, (_req: Request, res: Response) => sendFile(res, swaggerDir, name, type, 'public, max-age=86400'));
   }

@@ -75,13 +75,23 @@ test('nothing but the named files is reachable', async () => {
     '/docs/index.html',
     '/explorer/index.html',
     '/explorer/..%2f..%2fpackage.json',
-    '/docs/', // the pages' relative links assume /docs
     '/DOCS',
   ]) {
     const r = await call(s.url, 'GET', path);
     assert.notEqual(r.status, 200, path);
     assert.ok(r.status >= 300 && r.status < 500, `${path}: ${r.status}`);
   }
+});
+
+test('/docs/ and /explorer/ redirect to the page, whose relative links assume no trailing slash', async () => {
+  for (const page of ['/docs', '/explorer']) {
+    const r = await fetch(`${s.url}${page}/`, { redirect: 'manual' });
+    assert.equal(r.status, 301, page);
+    assert.equal(r.headers.get('location'), page);
+    assert.equal((await fetch(`${s.url}${page}/`)).url, `${s.url}${page}`);
+  }
+  // only the bare slash: anything after it is still not a page
+  assert.equal((await fetch(`${s.url}/docs//`, { redirect: 'manual' })).status, 404);
 });
 
 test('the pages are not API operations: other methods get the API\'s answer', async () => {
