@@ -9,17 +9,7 @@
  * and any object written is deleted. Locations are `s3://<host>/<bucket>/<id>`, or
  * `s3+https://…` for TLS endpoints: never with credentials.
  */
-import {
-  AbortMultipartUploadCommand,
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  ListMultipartUploadsCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, type Readable } from 'node:stream';
 import { DomainError } from '../domain/errors.js';
 import { Meter, assertImageId, imageIdAfter, inStore, type ByteRange, type StoreDriver, type WriteOptions, type WriteResult } from './store.js';
@@ -31,6 +21,16 @@ const MIN_PART = 5 * MiB;
 const MAX_PART = 5 * 1024 * MiB;
 /** The size limit assumed when a write has none (MAX_IMAGE_SIZE's default, 1 TiB). */
 const DEFAULT_LIMIT = 1024 * 1024 * MiB;
+
+/** The AWS SDK, loaded when an S3 store is first used: about 25 MiB and a quarter second that no other deployment should pay at start. */
+let sdk: Promise<{ s3: typeof import('@aws-sdk/client-s3'); storage: typeof import('@aws-sdk/lib-storage') }> | undefined;
+const loadSdk = () => (sdk ??= Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]).then(([s3, storage]) => ({ s3, storage })));
+
+/** An error S3 answered (the SDK's S3ServiceException), recognised without loading the SDK. */
+interface S3Error extends Error {
+  $metadata: { httpStatusCode?: number };
+}
+const isS3Error = (e: unknown): e is S3Error => e instanceof Error && '$fault' in e && typeof (e as { $metadata?: unknown }).$metadata === 'object';
 
 export interface S3StoreOptions {
   id: string;
@@ -61,8 +61,8 @@ export class S3Store implements StoreDriver {
   readonly id: string;
   readonly description?: string;
   readonly weight: number;
-  readonly client: S3Client;
   private readonly base: string;
+  private clientP?: Promise<S3Client>;
   private ready?: Promise<void>;
 
   constructor(private readonly o: S3StoreOptions) {
@@ -71,16 +71,23 @@ export class S3Store implements StoreDriver {
     this.weight = o.weight ?? 0;
     const u = new URL(o.endpoint);
     this.base = `${u.protocol === 'https:' ? 's3+https' : 's3'}://${u.host}/${encodeURIComponent(o.bucket)}/`;
-    this.client = new S3Client({
-      endpoint: o.endpoint,
-      region: o.region,
-      forcePathStyle: o.pathStyle,
-      credentials: { accessKeyId: o.accessKey, secretAccessKey: o.secretKey },
-      maxAttempts: 3,
-      // checksums of streamed bodies would need the whole body first; S3-compatible servers vary
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+  }
+
+  /** The SDK client, made on first use. */
+  client(): Promise<S3Client> {
+    return (this.clientP ??= loadSdk().then(
+      ({ s3 }) =>
+        new s3.S3Client({
+          endpoint: this.o.endpoint,
+          region: this.o.region,
+          forcePathStyle: this.o.pathStyle,
+          credentials: { accessKeyId: this.o.accessKey, secretAccessKey: this.o.secretKey },
+          maxAttempts: 3,
+          // checksums of streamed bodies would need the whole body first; S3-compatible servers vary
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }),
+    ));
   }
 
   urlFor(imageId: string): string {
@@ -102,7 +109,7 @@ export class S3Store implements StoreDriver {
   /** An S3 failure as the API reports it: 503 naming the store and S3's error code only. */
   private fail(e: unknown): never {
     if (e instanceof DomainError) throw e;
-    if (e instanceof S3ServiceException) {
+    if (isS3Error(e)) {
       const status = e.$metadata.httpStatusCode;
       const why = e.name === 'InvalidAccessKeyId' || e.name === 'SignatureDoesNotMatch' || status === 403 ? 'the access key or secret was refused' : e.name;
       throw new DomainError('Unavailable', `Store ${this.id} (s3) is unavailable: ${why} (HTTP ${status ?? '?'})`);
@@ -114,12 +121,13 @@ export class S3Store implements StoreDriver {
 
   private ensureBucket(): Promise<void> {
     const p = (this.ready ??= (async () => {
+      const [{ s3 }, client] = [await loadSdk(), await this.client()];
       try {
-        await this.client.send(new HeadBucketCommand({ Bucket: this.o.bucket }));
+        await client.send(new s3.HeadBucketCommand({ Bucket: this.o.bucket }));
       } catch (e) {
-        if (!(e instanceof S3ServiceException) || e.$metadata.httpStatusCode !== 404) throw e;
+        if (!isS3Error(e) || e.$metadata.httpStatusCode !== 404) throw e;
         if (!this.o.createBucket) throw new DomainError('Unavailable', `Store ${this.id} (s3): bucket ${this.o.bucket} does not exist and create_bucket_on_put is off`);
-        await this.client.send(new CreateBucketCommand({ Bucket: this.o.bucket }));
+        await client.send(new s3.CreateBucketCommand({ Bucket: this.o.bucket }));
       }
     })());
     p.catch(() => {
@@ -145,8 +153,9 @@ export class S3Store implements StoreDriver {
     const partSize = partSizeFor(opts.maxSize ?? DEFAULT_LIMIT, this.o.largeObjectChunkSize);
     // parts are buffered: larger parts (a large size limit) mean fewer of them in flight
     const queueSize = Math.max(1, Math.min(this.o.threadPools, Math.floor((this.o.threadPools * this.o.largeObjectChunkSize) / partSize)));
-    const upload = new Upload({
-      client: this.client,
+    const [{ s3, storage }, client] = [await loadSdk(), await this.client()];
+    const upload = new storage.Upload({
+      client,
       params: { Bucket: this.o.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' },
       partSize,
       queueSize,
@@ -160,7 +169,7 @@ export class S3Store implements StoreDriver {
     } catch (e) {
       await upload.abort().catch(() => undefined);
       if (!data.destroyed) data.destroy();
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.o.bucket, Key: key })).catch(() => undefined);
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.o.bucket, Key: key })).catch(() => undefined);
       // the source's own failure (a client gone, the size cap) is not the store's
       if (sourceError) throw sourceError;
       this.fail(e);
@@ -169,21 +178,23 @@ export class S3Store implements StoreDriver {
 
   async read(url: string, range?: ByteRange): Promise<Readable> {
     const key = this.mustKey(url);
+    const [{ s3 }, client] = [await loadSdk(), await this.client()];
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
+      const r = await client.send(new s3.GetObjectCommand({ Bucket: this.o.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
       return r.Body as Readable;
     } catch (e) {
-      if (e instanceof S3ServiceException && (e.name === 'NoSuchKey' || e.$metadata.httpStatusCode === 404)) throw Object.assign(new Error(`no data at ${url}`), { code: 'ENOENT' });
+      if (isS3Error(e) && (e.name === 'NoSuchKey' || e.$metadata.httpStatusCode === 404)) throw Object.assign(new Error(`no data at ${url}`), { code: 'ENOENT' });
       this.fail(e);
     }
   }
 
   async delete(url: string): Promise<void> {
     const key = this.mustKey(url);
+    const [{ s3 }, client] = [await loadSdk(), await this.client()];
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.o.bucket, Key: key }));
+      await client.send(new s3.DeleteObjectCommand({ Bucket: this.o.bucket, Key: key }));
     } catch (e) {
-      if (e instanceof S3ServiceException && e.$metadata.httpStatusCode === 404) return;
+      if (isS3Error(e) && e.$metadata.httpStatusCode === 404) return;
       this.fail(e);
     }
   }
@@ -193,14 +204,15 @@ export class S3Store implements StoreDriver {
    * those of an image whose transfer is still alive (`live`).
    */
   async sweepTemporaries(olderThanMs: number, live: (imageId: string) => boolean = () => false): Promise<number> {
+    const [{ s3 }, client] = [await loadSdk(), await this.client()];
     let n = 0;
     let keyMarker: string | undefined;
     let uploadMarker: string | undefined;
     for (;;) {
-      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.o.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }));
+      const page = await client.send(new s3.ListMultipartUploadsCommand({ Bucket: this.o.bucket, KeyMarker: keyMarker, UploadIdMarker: uploadMarker }));
       for (const u of page.Uploads ?? []) {
         if (!u.Key || !u.UploadId || live(u.Key) || !u.Initiated || Date.now() - u.Initiated.getTime() <= olderThanMs) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.o.bucket, Key: u.Key, UploadId: u.UploadId }));
+        await client.send(new s3.AbortMultipartUploadCommand({ Bucket: this.o.bucket, Key: u.Key, UploadId: u.UploadId }));
         n++;
       }
       if (!page.IsTruncated) return n;

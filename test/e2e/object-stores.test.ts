@@ -176,7 +176,7 @@ test('copy-image from obj into s3 and fast, drop the obj copy, still downloadabl
   ok(await os('alpha-member', 'image', 'save', '--file', out, ids.big));
   assert.equal(createHash('md5').update(readFileSync(out)).digest('hex'), (await show(ids.big)).checksum);
   ok(await os('alpha-member', 'image', 'delete', ids.big, ids.obj, ids.s3));
-  const left = await s3().client.send(new ListObjectsV2Command({ Bucket: 'images-e2e' }));
+  const left = await (await s3().client()).send(new ListObjectsV2Command({ Bucket: 'images-e2e' }));
   for (const id of [ids.big, ids.s3]) assert.ok(!(left.Contents ?? []).some((o) => o.Key === id), `${id} still in S3`);
   for (const id of [ids.big, ids.obj]) assert.deepEqual(await swiftClient().list('images', id), [], `${id} still in Swift`);
 });
