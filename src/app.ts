@@ -306,9 +306,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
     let requestId: string | undefined;
     const path = req.path;
     // One listener per response: the metrics, then the request's log line.
-    res.once('close', () => {
-      // req.path here is after version negotiation's rewrite; requests answered before routing are looked up once.
-      timer.done(res.statusCode, timer.routed ? undefined : (api.operationOf(req.method, req.path) ?? undefined));
+    // 'close' comes once: `on` spares the once-wrapper
+    res.on('close', () => {
+      // req.path here is after version negotiation's rewrite
+      timer.done(res.statusCode, () => api.operationOf(req.method, req.path) ?? undefined);
       if (requestId === undefined) return;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const line: Record<string, unknown> = { request_id: requestId, method: req.method, path, status: res.statusCode, duration_ms: Math.round(ms * 10) / 10 };

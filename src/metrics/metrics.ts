@@ -29,7 +29,8 @@ export interface MetricSources {
 export interface RequestTimer {
   route(operation: string): void;
   readonly routed: boolean;
-  done(status: number, fallbackOperation?: string): void;
+  /** `operationOf` names a request that was never routed (asked only then, and only with metrics on). */
+  done(status: number, operationOf?: () => string | undefined): void;
 }
 
 export interface Metrics extends Hooks {
@@ -105,10 +106,10 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
         get routed() {
           return operation !== undefined;
         },
-        done(status, fallback) {
+        done(status, operationOf) {
           if (finished) return;
           finished = true;
-          requestSeries.finished(operation, operation ?? fallback ?? UNMATCHED, statusClass(status), Number(process.hrtime.bigint() - started) / 1e9);
+          requestSeries.finished(operation, operation ?? operationOf?.() ?? UNMATCHED, statusClass(status), Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },

@@ -33,7 +33,7 @@ test('a request timer counts once, by operation and status class, and leaves not
   const u = m.requestStarted();
   u.done(404);
   const w = m.requestStarted();
-  w.done(400, 'createImage');
+  w.done(400, () => 'createImage');
   const counts = (await values(m, 'glance_http_requests_total')).map((v) => `${v.labels.operation} ${v.labels.status_class} ${v.value}`).sort();
   assert.deepEqual(counts, ['createImage 4xx 1', 'listImages 2xx 1', `${UNMATCHED} 4xx 1`]);
   assert.equal((await values(m, 'glance_http_requests_in_flight')).find((v) => v.labels.operation === 'listImages')?.value, 0);
