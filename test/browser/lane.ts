@@ -17,8 +17,8 @@
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded.js';
 import { PROJECT_ROOT } from '../../src/openapi.js';
+import { inLane } from '../helpers/lane.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { Browser, chromiumUnavailableReason } from './cdp.js';
 import { checkDocs, type PageCheck } from './docs-page.js';
@@ -50,24 +50,13 @@ async function main(): Promise<{ docs: boolean; explorer: boolean }> {
   const unavailable = chromiumUnavailableReason();
   if (unavailable) throw new Error(unavailable);
   mkdirSync(ARTIFACTS, { recursive: true });
-  let mongo: EmbeddedMongo | undefined;
   let server: TestServer | undefined;
   let browser: Browser | undefined;
-  const stopAll = async () => {
+  const stop = async () => {
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
-    await mongo?.stop().catch(() => undefined);
   };
-  const onSignal = () => {
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    if (!process.env.TEST_MONGODB_URI) {
-      mongo = await startEmbeddedMongo();
-      process.env.TEST_MONGODB_URI = mongo.uri;
-    }
+  return inLane(stop, async () => {
     server = await startServer({ METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs') });
     const token = await server.token({ roles: ['admin', 'member', 'reader'] });
     log(`service at ${server.url}; starting Chromium`);
@@ -88,11 +77,7 @@ async function main(): Promise<{ docs: boolean; explorer: boolean }> {
       log(`refreshed docs/img/: ${Object.values(README_IMAGES).join(', ')}`);
     }
     return { docs, explorer };
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await stopAll();
-  }
+  });
 }
 
 const verdict = (ok: boolean) => (ok ? 'ok' : 'FAILED');

@@ -16,7 +16,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded.js';
+import { inLane } from '../helpers/lane.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { freePort } from '../helpers/keystone.js';
 import { brokerUnavailableReason, createBroker, type Broker } from './rabbit.js';
@@ -43,35 +43,27 @@ async function main(): Promise<number> {
     return 1;
   }
   const dir = mkdtempSync(join(tmpdir(), 'glance-notify-'));
-  let mongo: EmbeddedMongo | undefined;
   let broker: Broker | undefined;
   let consumer: Consumer | undefined;
   let s: TestServer | undefined;
-  // Interrupted: the broker runs in its own process group, so it is stopped here rather than by the terminal.
-  const onSignal = () => {
-    void Promise.allSettled([consumer?.stop(), broker?.destroy(), mongo?.stop()]).finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    if (!process.env.TEST_MONGODB_URI) {
-      mongo = await startEmbeddedMongo();
-      process.env.TEST_MONGODB_URI = mongo.uri;
-    }
-    broker = await createBroker(join(dir, 'broker'));
-    say(`starting RabbitMQ on 127.0.0.1:${broker.port} and the service`);
-    const started = broker.start();
-    // web-download may reach loopback: the lane's failing import points at a closed port there.
-    s = await startServer({ NOTIFICATION_TRANSPORT_URL: broker.url, NOTIFICATION_TOPICS: 'notifications', HTTP_ALLOWED_HOSTS: '127.0.0.1' });
-    await started;
-    consumer = await startConsumer(broker.url, join(dir, 'listener.log'));
-    say('broker, service and oslo.messaging listener ready');
-    return await scenario(s, broker, consumer);
-  } finally {
+  const stop = async () => {
     await consumer?.stop().catch(() => undefined);
     await s?.close().catch(() => undefined);
     await broker?.destroy().catch(() => undefined);
-    await mongo?.stop().catch(() => undefined);
+  };
+  try {
+    return await inLane(stop, async () => {
+      broker = await createBroker(join(dir, 'broker'));
+      say(`starting RabbitMQ on 127.0.0.1:${broker.port} and the service`);
+      const started = broker.start();
+      // web-download may reach loopback: the lane's failing import points at a closed port there.
+      s = await startServer({ NOTIFICATION_TRANSPORT_URL: broker.url, NOTIFICATION_TOPICS: 'notifications', HTTP_ALLOWED_HOSTS: '127.0.0.1' });
+      await started;
+      consumer = await startConsumer(broker.url, join(dir, 'listener.log'));
+      say('broker, service and oslo.messaging listener ready');
+      return await scenario(s, broker, consumer);
+    });
+  } finally {
     if (KEEP) say(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }

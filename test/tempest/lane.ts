@@ -23,8 +23,8 @@ import { Readable } from 'node:stream';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../../src/db/embedded.js';
 import { PROJECT_ROOT } from '../../src/openapi.js';
+import { inLane } from '../helpers/lane.js';
 import { freePort, keystoneUnavailableReason, PASSWORD, startKeystone, type Keystone } from '../helpers/keystone.js';
 import { startService, type Service } from '../e2e/helpers.js';
 import { tempestConf, tempestUnavailableReason } from './config.js';
@@ -97,109 +97,97 @@ async function main(): Promise<number> {
   const ws = join(root, 'workspace');
   const home = join(root, 'home');
   mkdirSync(home);
-  let mongo: EmbeddedMongo | undefined;
   let ks: Keystone | undefined;
   let svc: Service | undefined;
   let web: Server | undefined;
-  const stopAll = async () => {
+  const stop = async () => {
+    if (KEEP && svc) writeFileSync(join(root, 'service.log'), svc.log());
     await svc?.stop().catch(() => undefined);
     await ks?.stop().catch(() => undefined);
     await new Promise<void>((r) => (web ? web.close(() => r()) : r()));
-    await mongo?.stop().catch(() => undefined);
   };
-  const onSignal = () => {
-    void stopAll().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
-    if (!process.env.TEST_MONGODB_URI) {
-      mongo = await startEmbeddedMongo();
-      process.env.TEST_MONGODB_URI = mongo.uri;
-    }
-    const bytes = fixtureBytes();
-    let downloads = 0;
-    web = createServer((req, res) => {
-      if (req.url?.split('#')[0] === '/image.raw' && (req.method === 'GET' || req.method === 'HEAD')) {
-        if (req.method === 'GET') downloads++;
-        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length }).end(req.method === 'GET' ? bytes : undefined);
-      } else res.writeHead(404).end();
+    return await inLane(stop, async () => {
+      const bytes = fixtureBytes();
+      let downloads = 0;
+      web = createServer((req, res) => {
+        if (req.url?.split('#')[0] === '/image.raw' && (req.method === 'GET' || req.method === 'HEAD')) {
+          if (req.method === 'GET') downloads++;
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length }).end(req.method === 'GET' ? bytes : undefined);
+        } else res.writeHead(404).end();
+      });
+      await new Promise<void>((r) => web!.listen(0, '127.0.0.1', () => r()));
+      const httpImage = `http://127.0.0.1:${(web.address() as AddressInfo).port}/image.raw`;
+
+      // Keystone, the service and the tempest workspace start side by side: the service needs only
+      // Keystone's URL until the first request, and `tempest init` needs neither.
+      const ksPort = await freePort();
+      const ksUrl = `http://127.0.0.1:${ksPort}/v3`;
+      log(`starting Keystone, the service (stores ${STORES}) and a tempest workspace`);
+      const env: NodeJS.ProcessEnv = {
+        PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`,
+        HOME: home,
+        // stevedore's entry-point cache is content-hashed and shared, as in the end-to-end lane.
+        XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || join(process.env.HOME ?? home, '.cache'),
+        LANG: 'C.UTF-8',
+        no_proxy: '127.0.0.1,localhost',
+        NO_PROXY: '127.0.0.1,localhost',
+        PYTHONWARNINGS: 'ignore',
+      };
+      const initLog = join(root, 'tempest-init.log');
+      const [ksR, svcR, initR] = await Promise.allSettled([
+        startKeystone({ port: ksPort }).then((k) => ((ks = k), log('Keystone is up'), k)),
+        startService({ url: ksUrl }, {
+          ENABLED_BACKENDS: STORES,
+          HTTP_ALLOWED_HOSTS: '127.0.0.1',
+          // Tempest uploads random bytes under every disk format, as a standard Glance accepts.
+          REQUIRE_IMAGE_FORMAT_MATCH: 'false',
+          METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs'),
+        }).then((v) => ((svc = v), log('the service is up'), v)),
+        runLogged('tempest', ['init', '--workspace-path', join(home, 'workspace.yaml'), ws], { cwd: root, env, logFile: initLog }),
+      ]);
+      for (const r of [ksR, svcR]) if (r.status === 'rejected') throw r.reason;
+      if (initR.status === 'rejected') throw initR.reason;
+      if (initR.value !== 0) throw new Error(`tempest init failed (log: ${initLog})`);
+      await ks!.setImageEndpoint(svc!.url);
+      writeFileSync(join(ws, 'etc', 'tempest.conf'), tempestConf({ keystoneUrl: ksUrl, adminPassword: PASSWORD, httpImage, workspace: ws }));
+
+      log(`tempest run --regex '${REGEX}' --concurrency ${CONCURRENCY}`);
+      const runLog = join(root, 'tempest-run.log');
+      const code = await runLogged('tempest', ['run', '--regex', REGEX, '--concurrency', String(CONCURRENCY)], { cwd: ws, env, logFile: runLog, echo: true });
+      log(`tempest run exited ${code}`);
+
+      const last = await capture('stestr', ['last', '--subunit'], { cwd: ws, env });
+      if (last.code !== 0 || !last.out.length) throw new Error(`stestr last --subunit failed: ${last.err}`);
+      const parsed = await capture('/usr/bin/python3', [join(PROJECT_ROOT, 'test', 'tempest', 'subunit-results.py')], { cwd: ws, env, input: Readable.from([last.out]) });
+      if (parsed.code !== 0) throw new Error(`reading the subunit stream failed: ${parsed.err}`);
+      const results: TestResult[] = parsed.out.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult);
+      const s = summarize(results);
+      // A passing web-download test must have fetched from the fixture, not from anywhere else.
+      const webDownload = s.passed.some((t) => t.id.endsWith('.test_image_web_download_import'));
+      log(`the fixture server answered ${downloads} download(s)`);
+      if (webDownload && downloads === 0) s.failed.push({ id: 'web-download fixture', status: 'fail', reason: 'test_image_web_download_import passed but the fixture server was never asked for the image' });
+
+      if (s.skipped.length) {
+        console.log('\nSkipped:');
+        for (const t of s.skipped) console.log(`  ${t.id}: ${t.reason}`);
+      }
+      if (s.failed.length) {
+        console.log('\nFailed:');
+        for (const t of s.failed) console.log(`  ${t.id}\n${t.reason.split('\n').slice(-25).map((l) => `    ${l}`).join('\n')}`);
+        // Warnings and errors only: the request lines are in the full log (TEMPEST_KEEP=1).
+        const problems = svc!.log().split('\n').filter((l) => /^\{"level":[456]0,/.test(l));
+        console.log(`\nservice warnings and errors (last 30):\n${problems.slice(-30).join('\n') || '(none)'}`);
+      }
+      const gateOk = s.failed.length === 0 && s.passed.length >= MIN_PASSED && code === (s.failed.length ? 1 : 0);
+      if (!gateOk) {
+        console.log(`\ntempest-lane: GATE NOT MET: needs 0 failed and at least ${MIN_PASSED} passed (tempest exit ${code})${KEEP ? `; logs in ${root}` : ''}`);
+      }
+      log('done');
+      console.log(`tempest: ${s.passed.length} passed, ${s.failed.length} failed, ${s.skipped.length} skipped`);
+      return gateOk ? 0 : 1;
     });
-    await new Promise<void>((r) => web!.listen(0, '127.0.0.1', () => r()));
-    const httpImage = `http://127.0.0.1:${(web.address() as AddressInfo).port}/image.raw`;
-
-    // Keystone, the service and the tempest workspace start side by side: the service needs only
-    // Keystone's URL until the first request, and `tempest init` needs neither.
-    const ksPort = await freePort();
-    const ksUrl = `http://127.0.0.1:${ksPort}/v3`;
-    log(`starting Keystone, the service (stores ${STORES}) and a tempest workspace`);
-    const env: NodeJS.ProcessEnv = {
-      PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`,
-      HOME: home,
-      // stevedore's entry-point cache is content-hashed and shared, as in the end-to-end lane.
-      XDG_CACHE_HOME: process.env.XDG_CACHE_HOME || join(process.env.HOME ?? home, '.cache'),
-      LANG: 'C.UTF-8',
-      no_proxy: '127.0.0.1,localhost',
-      NO_PROXY: '127.0.0.1,localhost',
-      PYTHONWARNINGS: 'ignore',
-    };
-    const initLog = join(root, 'tempest-init.log');
-    const [ksR, svcR, initR] = await Promise.allSettled([
-      startKeystone({ port: ksPort }).then((k) => ((ks = k), log('Keystone is up'), k)),
-      startService({ url: ksUrl }, {
-        ENABLED_BACKENDS: STORES,
-        HTTP_ALLOWED_HOSTS: '127.0.0.1',
-        // Tempest uploads random bytes under every disk format, as a standard Glance accepts.
-        REQUIRE_IMAGE_FORMAT_MATCH: 'false',
-        METADEFS_AUTOLOAD_DIR: join(PROJECT_ROOT, 'etc', 'metadefs'),
-      }).then((v) => ((svc = v), log('the service is up'), v)),
-      runLogged('tempest', ['init', '--workspace-path', join(home, 'workspace.yaml'), ws], { cwd: root, env, logFile: initLog }),
-    ]);
-    for (const r of [ksR, svcR]) if (r.status === 'rejected') throw r.reason;
-    if (initR.status === 'rejected') throw initR.reason;
-    if (initR.value !== 0) throw new Error(`tempest init failed (log: ${initLog})`);
-    await ks!.setImageEndpoint(svc!.url);
-    writeFileSync(join(ws, 'etc', 'tempest.conf'), tempestConf({ keystoneUrl: ksUrl, adminPassword: PASSWORD, httpImage, workspace: ws }));
-
-    log(`tempest run --regex '${REGEX}' --concurrency ${CONCURRENCY}`);
-    const runLog = join(root, 'tempest-run.log');
-    const code = await runLogged('tempest', ['run', '--regex', REGEX, '--concurrency', String(CONCURRENCY)], { cwd: ws, env, logFile: runLog, echo: true });
-    log(`tempest run exited ${code}`);
-
-    const last = await capture('stestr', ['last', '--subunit'], { cwd: ws, env });
-    if (last.code !== 0 || !last.out.length) throw new Error(`stestr last --subunit failed: ${last.err}`);
-    const parsed = await capture('/usr/bin/python3', [join(PROJECT_ROOT, 'test', 'tempest', 'subunit-results.py')], { cwd: ws, env, input: Readable.from([last.out]) });
-    if (parsed.code !== 0) throw new Error(`reading the subunit stream failed: ${parsed.err}`);
-    const results: TestResult[] = parsed.out.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TestResult);
-    const s = summarize(results);
-    // A passing web-download test must have fetched from the fixture, not from anywhere else.
-    const webDownload = s.passed.some((t) => t.id.endsWith('.test_image_web_download_import'));
-    log(`the fixture server answered ${downloads} download(s)`);
-    if (webDownload && downloads === 0) s.failed.push({ id: 'web-download fixture', status: 'fail', reason: 'test_image_web_download_import passed but the fixture server was never asked for the image' });
-
-    if (s.skipped.length) {
-      console.log('\nSkipped:');
-      for (const t of s.skipped) console.log(`  ${t.id}: ${t.reason}`);
-    }
-    if (s.failed.length) {
-      console.log('\nFailed:');
-      for (const t of s.failed) console.log(`  ${t.id}\n${t.reason.split('\n').slice(-25).map((l) => `    ${l}`).join('\n')}`);
-      // Warnings and errors only: the request lines are in the full log (TEMPEST_KEEP=1).
-      const problems = svc!.log().split('\n').filter((l) => /^\{"level":[456]0,/.test(l));
-      console.log(`\nservice warnings and errors (last 30):\n${problems.slice(-30).join('\n') || '(none)'}`);
-    }
-    const gateOk = s.failed.length === 0 && s.passed.length >= MIN_PASSED && code === (s.failed.length ? 1 : 0);
-    if (!gateOk) {
-      console.log(`\ntempest-lane: GATE NOT MET: needs 0 failed and at least ${MIN_PASSED} passed (tempest exit ${code})${KEEP ? `; logs in ${root}` : ''}`);
-    }
-    log('done');
-    console.log(`tempest: ${s.passed.length} passed, ${s.failed.length} failed, ${s.skipped.length} skipped`);
-    return gateOk ? 0 : 1;
   } finally {
-    if (KEEP && svc) writeFileSync(join(root, 'service.log'), svc.log());
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await stopAll();
     if (KEEP) console.error(`tempest-lane: kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
   }
