@@ -28,7 +28,6 @@ export interface MetricSources {
 /** One request's timing: `route` once its operation is known, `done` when the response is over. */
 export interface RequestTimer {
   route(operation: string): void;
-  readonly routed: boolean;
   /** `operationOf` names a request that was never routed (asked only then, and only with metrics on). */
   done(status: number, operationOf?: () => string | undefined): void;
 }
@@ -55,7 +54,7 @@ const COMMAND_NAME = /^[A-Za-z]{1,40}$/;
 const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const MONGO_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
 
-const noTimer: RequestTimer = { route: () => undefined, routed: false, done: () => undefined };
+const noTimer: RequestTimer = { route: () => undefined, done: () => undefined };
 
 /** Metrics switched off: every recorder does nothing and there is no registry. */
 export function disabledMetrics(): Metrics {
@@ -102,9 +101,6 @@ export function createMetrics(opts: { enabled: boolean; defaultMetrics?: boolean
           if (operation !== undefined || finished) return;
           operation = op;
           requestSeries.started(op);
-        },
-        get routed() {
-          return operation !== undefined;
         },
         done(status, operationOf) {
           if (finished) return;
