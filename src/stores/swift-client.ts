@@ -167,8 +167,7 @@ export class SwiftClient {
       let taken = false;
       let bodyError: Error | undefined;
       req.on('timeout', () => req.destroy(new SwiftError(`no answer from ${url.host} within ${this.o.timeoutMs ?? 60_000} ms`, 504)));
-      // `reusedSocket`: a kept-alive connection the server had closed (see `call`)
-      req.on('error', (e) => reject(bodyError ?? Object.assign(e, { reusedSocket: req.reusedSocket })));
+      req.on('error', (e) => reject(bodyError ?? e));
       req.on('response', (res: IncomingMessage & { bodyTaken?: boolean }) => {
         // the limit covers waiting for Swift; a body read as slowly as its consumer reads is not idle
         req.setTimeout(0);
@@ -213,11 +212,9 @@ export class SwiftClient {
       try {
         res = await this.raw(method, url, { ...o.headers, 'X-Auth-Token': a.token, ...(o.body ? {} : { 'Content-Length': '0' }) }, o.body);
       } catch (e) {
-        // A kept-alive connection the server closed meanwhile: nothing was sent, so send again.
-        // Each pooled connection found dead is dropped, so retrying those is bounded by the pool;
-        // a fresh connection that fails is retried twice at most.
-        const { code, reusedSocket } = e as { code?: string; reusedSocket?: boolean };
-        if (!o.body && (code === 'ECONNRESET' || code === 'EPIPE') && (reusedSocket || attempt < 2)) continue;
+        // a kept-alive connection the server closed meanwhile: nothing was sent, so send again
+        const code = (e as { code?: string }).code;
+        if (attempt < 2 && !o.body && (code === 'ECONNRESET' || code === 'EPIPE')) continue;
         throw e;
       }
       const status = res.statusCode ?? 0;
