@@ -14,8 +14,13 @@ import type { CacheStats } from './stats.js';
 import type { CacheableImage } from './types.js';
 
 export interface Flight {
-  /** Whether the image ended up cached. */
+  /** Whether the image ended up cached; settles once the fill has ended. */
   done: Promise<boolean>;
+  /**
+   * Whether the image is cached; settles in the turn the copy is listed (before its index is
+   * saved), or when the fill ends without one. Whoever counts the copy counts it with the listing.
+   */
+  listed: Promise<boolean>;
   stream: FillStream;
 }
 
@@ -79,6 +84,9 @@ export class Fills {
     };
     let resolve!: (ok: boolean) => void;
     const done = new Promise<boolean>((r) => (resolve = r));
+    let list!: (ok: boolean) => void;
+    const listed = new Promise<boolean>((r) => (list = r));
+    let committed = false;
     const stream = new FillStream(this.incompleteDir, image, {
       onBytes: (n) => {
         if (forClient) counters.bytes_from_store += n;
@@ -100,10 +108,14 @@ export class Fills {
         });
         release();
         this.ledger.removeQueued(image.id);
+        committed = true;
+        list(true);
         await this.ledger.save();
         return true;
       },
-      done: (outcome, detail) => {
+      done: (ended, detail) => {
+        // a listed copy stays cached whatever ends the stream after (a close while its index is saved)
+        const outcome = committed ? 'cached' : ended;
         release();
         if (this.flights.get(image.id)?.stream === stream) this.flights.delete(image.id);
         if (outcome === 'cached') {
@@ -116,10 +128,11 @@ export class Fills {
           counters.fill_failures++;
           this.log.info({ image_id: image.id, detail }, 'cache fill abandoned');
         }
+        list(outcome === 'cached');
         resolve(outcome === 'cached');
       },
     });
-    const flight = { done, stream };
+    const flight = { done, listed, stream };
     this.flights.set(image.id, flight);
     store.on('error', (e) => stream.destroy(e));
     stream.on('close', () => {

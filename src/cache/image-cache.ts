@@ -163,20 +163,24 @@ export class ImageCache {
     if (this.entryFor(image)) return true;
     const running = this.fills.running(image.id);
     if (running) {
-      if (await running.done) return true;
+      if (await running.listed) return true;
     }
     if (!this.cacheable(image) || this.fills.busy(image.id)) return false;
     if (this.ledger.has(image.id)) await this.evict(image.id, 'stale');
     const store = await this.fills.admit(image, openStore);
     if (!store) return false;
     const flight = this.fills.start(image, store, false);
+    const drained = pipeline(flight.stream, new Writable({ write: (_c, _e, cb) => cb() }));
+    // once listed, the copy is the answer; the stream still drains and the index is saved behind it
+    drained.catch(() => undefined);
+    if (await flight.listed) return true;
     try {
-      await pipeline(flight.stream, new Writable({ write: (_c, _e, cb) => cb() }));
+      await drained;
     } catch (e) {
       if (e instanceof VerificationError) return false;
       throw e;
     }
-    return flight.done;
+    return false;
   }
 
   // ---------------------------------------------------------------- management

@@ -93,7 +93,7 @@ export class Prefetcher {
         }
         this.log.info({ image_id: id, attempt: attempt + 1, size: image.size }, 'prefetching image');
         const ok = await this.cache.prefetch(image, () => source.open(image));
-        // counted before the queue's index is saved: a copy listed as cached is a completed prefetch
+        // cache.prefetch answers in the turn the copy is listed: a copy listed as cached is a completed prefetch
         if (ok) this.completed++;
         else this.failed++;
         await this.cache.dequeue(id);

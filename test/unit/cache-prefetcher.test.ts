@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -77,5 +78,26 @@ test('an image that keeps failing is given up on after the retries', async () =>
   assert.equal(tries, 3);
   assert.deepEqual(cache.queued(), []);
   assert.equal(p.status().failed, 1);
+  await cache.close();
+});
+
+test('a prefetched copy is counted as completed in the same turn it is listed, not once its index is saved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prefetch-'));
+  const cache = await ImageCache.create({ dir, maxSize: 1 << 20, log });
+  const data = randomBytes(3000);
+  const img = imageOf(data);
+  const p = new Prefetcher(cache, { load: async () => img, open: async () => Readable.from([data]) }, { concurrency: 1, retries: 0, backoffMs: 1, log });
+  await cache.enqueue(img.id);
+  p.kick();
+  // Looks once per event-loop turn, as a GET /v2/cache between two I/O callbacks would, until the index holds the copy.
+  const seen: string[] = [];
+  const saved = () => readFile(join(dir, 'index.json'), 'utf8').then((t) => (JSON.parse(t) as { entries: { id: string }[] }).entries.some((e) => e.id === img.id), () => false);
+  while (!(await saved())) {
+    if (cache.isCached(img.id) && !cache.queued().includes(img.id)) seen.push(`listed, completed ${p.status().completed}`);
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(seen.length > 0, 'the copy was listed before its index was saved');
+  assert.deepEqual([...new Set(seen)], ['listed, completed 1']);
+  await p.close();
   await cache.close();
 });
