@@ -1,10 +1,11 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './log.js';
 import { connectMongo, type Mongo } from './db/mongo.js';
 import { startEmbeddedMongo, type EmbeddedMongo } from './db/embedded.js';
 import { createApp, type App } from './app.js';
+import { createHttpServer } from './http/server.js';
 import { loadProtections } from './authz/protections/load.js';
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -88,10 +89,7 @@ async function main(): Promise<void> {
     }
     mongo = await connectMongo(uri, config.MONGODB_DB, log, { serialize: config.MONGODB_SERIALIZE, embedded: embedded !== undefined || worker?.embedded === true, monitorCommands: config.METRICS_ENABLED });
     app = await createApp({ config, log, mongo, worker: worker && { slot: worker.slot } });
-    server = createServer(app.app);
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
-    server.requestTimeout = 0; // image uploads can take long; stalled clients are bounded by socket timeouts
+    server = createHttpServer(app.app);
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createHttpServer } from '../../src/http/server.js';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startServer, call, type TestServer } from '../helpers/server.js';
@@ -162,7 +163,7 @@ test('a namespace edit changes the next verdict (property, association, deletion
 /** A second service instance on the same database, with its own metadef cache. */
 async function otherInstance(checkMs: number): Promise<{ url: string; close(): Promise<void> }> {
   const other: App = await createApp({ config: { ...s.config, METADEFS_AUTOLOAD_DIR: null, METADEF_CACHE_CHECK_MS: checkMs }, log: createLogger('silent'), mongo: s.mongo });
-  const server: Server = createServer(other.app);
+  const server: Server = createHttpServer(other.app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,4 +1,5 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest, type Server } from 'node:http';
+import { createHttpServer } from '../../src/http/server.js';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,7 +69,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { wrap
     await mongo.close();
     throw e;
   }
-  const server: Server = createServer(app.app);
+  const server: Server = createHttpServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   return {
