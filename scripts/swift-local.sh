@@ -2,12 +2,15 @@
 # A throw-away single-node, single-replica Swift (Debian packages swift, swift-proxy,
 # swift-account, swift-container, swift-object) on 127.0.0.1 for the object-store tests.
 #
-#   scripts/swift-local.sh up   DIR PORT [KEYSTONE_URL]  # build rings, start 4 servers; prints the proxy URL
+#   scripts/swift-local.sh up   DIR PORT [KEYSTONE_URL]  # build rings, start 4 servers and the object updater; prints the proxy URL
 #   scripts/swift-local.sh down DIR                      # stop the servers started in DIR, delete DIR
 #
 # Everything lives in DIR: configuration, rings (built with swift-ring-builder), the device
 # directory (mount_check = false, data on the local disk), logs and pid files. The proxy
 # listens on PORT; the account, container and object servers on free loopback ports.
+# As in a real cluster, container listings follow object writes and deletes eventually: an
+# object server gives up waiting for its container update after 1 s and leaves it to finish in
+# the background or, if it fails, to the object updater (here every second).
 # The proxy pipeline has:
 #   - tempauth: account `test`, user `tester`, key `testing` (admin), storage URL
 #     http://127.0.0.1:PORT/v1/AUTH_test, auth at http://127.0.0.1:PORT/auth/v1.0;
@@ -47,7 +50,7 @@ up)
   port="${3:-}"
   keystone="${4:-}"
   [ -n "$port" ] || die "usage: $0 up DIR PORT [KEYSTONE_URL]"
-  for bin in swift-proxy-server swift-account-server swift-container-server swift-object-server swift-ring-builder; do
+  for bin in swift-proxy-server swift-account-server swift-container-server swift-object-server swift-object-updater swift-ring-builder; do
     command -v "$bin" >/dev/null || die "$bin not found: install Debian's swift swift-proxy swift-account swift-container swift-object"
   done
   mkdir -p "$dir/srv/d1"
@@ -91,6 +94,8 @@ use = egg:swift#$kind
 [$kind-replicator]
 [$kind-auditor]
 [$kind-updater]
+interval = 1
+recon_cache_path = $dir
 CONF
     b="$dir/$kind.builder"
     {
@@ -188,6 +193,8 @@ CONF
     PYTHONPATH="$here" setsid "swift-$s-server" "$dir/$s-server.conf" -v </dev/null >>"$dir/$s.log" 2>&1 &
     echo $! >>"$dir/pids"
   done
+  setsid swift-object-updater "$dir/object-server.conf" -v </dev/null >>"$dir/object-updater.log" 2>&1 &
+  echo $! >>"$dir/pids"
   url="http://127.0.0.1:$port"
   for _ in $(seq 1 240); do
     if curl -s -o /dev/null --noproxy '*' --max-time 2 -H 'X-Auth-User: test:tester' -H 'X-Auth-Key: testing' -w '%{http_code}' "$url/auth/v1.0" | grep -q 200; then

@@ -167,8 +167,19 @@ export class SwiftClient {
       let taken = false;
       let bodyError: Error | undefined;
       req.on('timeout', () => req.destroy(new SwiftError(`no answer from ${url.host} within ${this.o.timeoutMs ?? 60_000} ms`, 504)));
-      req.on('error', (e) => reject(bodyError ?? e));
+      let answered = false;
+      req.on('error', (e) => {
+        // a kept-alive connection Swift had closed: nothing of the request was taken, so it is
+        // sent again (on the next pooled connection, or a new one); a login is sent this way too
+        const code = (e as NodeJS.ErrnoException).code;
+        if (req.reusedSocket && !answered && !taken && !bodyError && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          resolve(this.raw(method, url, headers, body));
+          return;
+        }
+        reject(bodyError ?? e);
+      });
       req.on('response', (res: IncomingMessage & { bodyTaken?: boolean }) => {
+        answered = true;
         // the limit covers waiting for Swift; a body read as slowly as its consumer reads is not idle
         req.setTimeout(0);
         res.bodyTaken = taken;
@@ -203,20 +214,12 @@ export class SwiftClient {
   async call(method: string, path: string, o: CallOptions = {}): Promise<SwiftResponse> {
     let renewed = false;
     let force = false;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       const a = await this.session(force);
       force = false;
       const url = new URL(`${a.storageUrl}/${path}`);
       for (const [k, v] of Object.entries(o.query ?? {})) url.searchParams.set(k, v);
-      let res;
-      try {
-        res = await this.raw(method, url, { ...o.headers, 'X-Auth-Token': a.token, ...(o.body ? {} : { 'Content-Length': '0' }) }, o.body);
-      } catch (e) {
-        // a kept-alive connection the server closed meanwhile: nothing was sent, so send again
-        const code = (e as { code?: string }).code;
-        if (attempt < 2 && !o.body && (code === 'ECONNRESET' || code === 'EPIPE')) continue;
-        throw e;
-      }
+      const res = await this.raw(method, url, { ...o.headers, 'X-Auth-Token': a.token, ...(o.body ? {} : { 'Content-Length': '0' }) }, o.body);
       const status = res.statusCode ?? 0;
       if (status === 401 && !renewed && !res.bodyTaken) {
         renewed = force = true;

@@ -142,15 +142,19 @@ export class SwiftStore implements StoreDriver {
     data.on('error', (e) => meter.destroy(e));
     data.pipe(meter);
     const pieces = new Pieces(meter[Symbol.asyncIterator]());
+    // the segments this attempt sent, by name: a container listing may not show them yet
+    const made: string[] = [];
     try {
       let first = 0;
       const etag0 = await this.client.putObject(c, id, () => pieces.piece(this.o.largeObjectSize, (n) => (first = n)));
       if (await pieces.more()) {
         const segments = [{ path: `/${c}/${this.segmentName(id, 0)}`, etag: etag0, size_bytes: first }];
+        made.push(this.segmentName(id, 0));
         await this.client.copyObject(c, id, c, this.segmentName(id, 0));
         for (let i = 1; await pieces.more(); i++) {
           let n = 0;
           const name = this.segmentName(id, i);
+          made.push(name);
           const etag = await this.client.putObject(c, name, () => pieces.piece(this.segmentSize(i), (k) => (n = k)));
           segments.push({ path: `/${c}/${name}`, etag, size_bytes: n });
         }
@@ -161,7 +165,7 @@ export class SwiftStore implements StoreDriver {
     } catch (e) {
       meter.destroy();
       if (!data.destroyed) data.destroy();
-      await this.removeAll(id).catch(() => undefined);
+      await this.removeAll(id, made).catch(() => undefined);
       // the source's own failure (a client gone, the size cap) is not the store's
       const source = metered.error();
       if (source) throw source;
@@ -169,14 +173,19 @@ export class SwiftStore implements StoreDriver {
     }
   }
 
-  /** Deletes the object and every segment of it (of this or an earlier attempt). */
-  private async removeAll(id: string): Promise<void> {
+  /**
+   * Deletes the object and every segment of it: the `made` ones by name, then what the listing
+   * shows (segments of an earlier attempt). Listings lag behind writes, so they only find what
+   * was not known by name.
+   */
+  private async removeAll(id: string, made: readonly string[] = []): Promise<void> {
     await this.client.deleteObject(this.o.container, id);
-    await this.removeSegments(id);
+    for (const name of made) await this.client.deleteObject(this.o.container, name);
+    await this.removeSegments(id, made);
   }
 
-  private async removeSegments(id: string): Promise<void> {
-    for (const name of await this.client.list(this.o.container, `${id}-`)) await this.client.deleteObject(this.o.container, name);
+  private async removeSegments(id: string, gone: readonly string[] = []): Promise<void> {
+    for (const name of await this.client.list(this.o.container, `${id}-`)) if (!gone.includes(name)) await this.client.deleteObject(this.o.container, name);
   }
 
   async read(url: string, range?: ByteRange): Promise<Readable> {

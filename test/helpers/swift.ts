@@ -37,7 +37,7 @@ export async function registerSwift(ks: { url: string; adminToken(): Promise<str
 
 /** Why a Swift cannot be started here, or null when it can. */
 export function swiftUnavailableReason(): string | null {
-  for (const bin of ['swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'swift-ring-builder']) {
+  for (const bin of ['swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'swift-object-updater', 'swift-ring-builder']) {
     try {
       execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore', env: { ...process.env, PATH: `/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}` } });
     } catch {
