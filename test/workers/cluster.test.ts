@@ -88,8 +88,18 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status, body: text, worker: logged.worker! };
 }
 
+/** The pids of the workers that said they listen and are still alive. */
+const livePids = () => lines.filter((l) => l.msg === 'worker listening').map((l) => l.pid!).filter(alive);
+
+/** Waits until two workers listen (a killed one is replaced, not at once). */
+async function twoWorkers(): Promise<number[]> {
+  for (let i = 0; i < 120 && livePids().length < 2; i++) await new Promise((r) => setTimeout(r, 500));
+  return livePids();
+}
+
 /** Reads until both workers have answered; returns the replies. */
 async function fromBoth(path: string): Promise<Reply[]> {
+  assert.equal((await twoWorkers()).length, 2, 'two workers listen');
   const seen: Reply[] = [];
   for (let i = 0; i < 20 && new Set(seen.map((r) => r.worker)).size < 2; i++) seen.push(await call('GET', path));
   assert.equal(new Set(seen.map((r) => r.worker)).size, 2, 'both workers answer requests on the one port');
@@ -255,9 +265,7 @@ test('/metrics through either worker answers the sum over both workers', async (
 
 test('SIGTERM stops the workers and the embedded store, and leaves no process behind', async () => {
   // the worker killed above has been replaced by now or soon
-  const livePids = () => lines.filter((l) => l.msg === 'worker listening').map((l) => l.pid!).filter(alive);
-  for (let i = 0; i < 120 && livePids().length < 2; i++) await new Promise((r) => setTimeout(r, 500));
-  const live = livePids();
+  const live = await twoWorkers();
   assert.equal(live.length, 2, 'two workers run');
   const store = new URL((await logLine((l) => l.role === 'primary' && typeof l.uri === 'string')).uri!);
 
