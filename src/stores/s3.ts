@@ -73,6 +73,11 @@ export class S3Store implements StoreDriver {
     this.base = `${u.protocol === 'https:' ? 's3+https' : 's3'}://${u.host}/${encodeURIComponent(o.bucket)}/`;
   }
 
+  /** The SDK with this store's client. */
+  private async sdk(): Promise<Awaited<ReturnType<typeof loadSdk>> & { client: S3Client }> {
+    return { ...(await loadSdk()), client: await this.client() };
+  }
+
   /** The SDK client, made on first use. */
   client(): Promise<S3Client> {
     return (this.clientP ??= loadSdk().then(
@@ -121,7 +126,7 @@ export class S3Store implements StoreDriver {
 
   private ensureBucket(): Promise<void> {
     const p = (this.ready ??= (async () => {
-      const [{ s3 }, client] = [await loadSdk(), await this.client()];
+      const { s3, client } = await this.sdk();
       try {
         await client.send(new s3.HeadBucketCommand({ Bucket: this.o.bucket }));
       } catch (e) {
@@ -153,7 +158,7 @@ export class S3Store implements StoreDriver {
     const partSize = partSizeFor(opts.maxSize ?? DEFAULT_LIMIT, this.o.largeObjectChunkSize);
     // parts are buffered: larger parts (a large size limit) mean fewer of them in flight
     const queueSize = Math.max(1, Math.min(this.o.threadPools, Math.floor((this.o.threadPools * this.o.largeObjectChunkSize) / partSize)));
-    const [{ s3, storage }, client] = [await loadSdk(), await this.client()];
+    const { s3, storage, client } = await this.sdk();
     const upload = new storage.Upload({
       client,
       params: { Bucket: this.o.bucket, Key: key, Body: body, ContentType: 'application/octet-stream' },
@@ -178,7 +183,7 @@ export class S3Store implements StoreDriver {
 
   async read(url: string, range?: ByteRange): Promise<Readable> {
     const key = this.mustKey(url);
-    const [{ s3 }, client] = [await loadSdk(), await this.client()];
+    const { s3, client } = await this.sdk();
     try {
       const r = await client.send(new s3.GetObjectCommand({ Bucket: this.o.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
       return r.Body as Readable;
@@ -190,7 +195,7 @@ export class S3Store implements StoreDriver {
 
   async delete(url: string): Promise<void> {
     const key = this.mustKey(url);
-    const [{ s3 }, client] = [await loadSdk(), await this.client()];
+    const { s3, client } = await this.sdk();
     try {
       await client.send(new s3.DeleteObjectCommand({ Bucket: this.o.bucket, Key: key }));
     } catch (e) {
@@ -204,7 +209,7 @@ export class S3Store implements StoreDriver {
    * those of an image whose transfer is still alive (`live`).
    */
   async sweepTemporaries(olderThanMs: number, live: (imageId: string) => boolean = () => false): Promise<number> {
-    const [{ s3 }, client] = [await loadSdk(), await this.client()];
+    const { s3, client } = await this.sdk();
     let n = 0;
     let keyMarker: string | undefined;
     let uploadMarker: string | undefined;
