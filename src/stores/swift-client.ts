@@ -172,7 +172,7 @@ export class SwiftClient {
         // a kept-alive connection Swift had closed: nothing of the request was taken, so it is
         // sent again (on the next pooled connection, or a new one); a login is sent this way too
         const code = (e as NodeJS.ErrnoException).code;
-        if (req.reusedSocket && !answered && !taken && !bodyError && (code === 'ECONNRESET' || code === 'EPIPE')) {
+        if (req.reusedSocket && !answered && !taken && (code === 'ECONNRESET' || code === 'EPIPE')) {
           resolve(this.raw(method, url, headers, body));
           return;
         }

@@ -148,9 +148,10 @@ export class SwiftStore implements StoreDriver {
       let first = 0;
       const etag0 = await this.client.putObject(c, id, () => pieces.piece(this.o.largeObjectSize, (n) => (first = n)));
       if (await pieces.more()) {
-        const segments = [{ path: `/${c}/${this.segmentName(id, 0)}`, etag: etag0, size_bytes: first }];
-        made.push(this.segmentName(id, 0));
-        await this.client.copyObject(c, id, c, this.segmentName(id, 0));
+        const seg0 = this.segmentName(id, 0);
+        const segments = [{ path: `/${c}/${seg0}`, etag: etag0, size_bytes: first }];
+        made.push(seg0);
+        await this.client.copyObject(c, id, c, seg0);
         for (let i = 1; await pieces.more(); i++) {
           let n = 0;
           const name = this.segmentName(id, i);
