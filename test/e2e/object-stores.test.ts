@@ -201,7 +201,9 @@ test('a store cut off in the middle of an upload: 503, the image stays queued, n
     async pull(c) {
       if (sent >= data.length) return c.close();
       if (sent >= 800_000 && sent < 800_000 + 64 * 1024) {
-        await new Promise((r) => setTimeout(r, 300));
+        // cut once Swift has taken part of segment 2's body (past the 786,432 bytes before it):
+        // a request cut before Swift took any of its body is sent again, and would succeed
+        for (let i = 0; i < 1000 && cut.bytes() < 800_000; i++) await new Promise((r) => setTimeout(r, 10));
         cut.cut();
       }
       c.enqueue(data.subarray(sent, sent + 64 * 1024));
