@@ -32,18 +32,15 @@ export interface IniFile {
 
 /** `%%` is a literal `%`; any other `%` would be configparser interpolation, which a protection file has no use for. */
 function unescape(value: string, fail: (why: string) => never): string {
+  // runs between escapes are copied whole: one character at a time builds a rope as long as the value
   let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (c !== '%') {
-      out += c;
-      continue;
-    }
+  let from = 0;
+  for (let i = value.indexOf('%'); i >= 0; i = value.indexOf('%', from)) {
     if (value[i + 1] !== '%') fail("a '%' must be written '%%' (interpolation is not supported)");
-    out += '%';
-    i++;
+    out += value.slice(from, i + 1);
+    from = i + 2;
   }
-  return out;
+  return from === 0 ? value : out + value.slice(from);
 }
 
 const isSpace = (c: string | undefined) => c === ' ' || c === '\t';
